@@ -1,0 +1,22 @@
+package io.framegate.accelerator.backend;
+
+import io.framegate.accelerator.graph.Graph;
+import io.framegate.accelerator.plan.ExecutionPlan;
+
+/**
+ * Something that runs a graph: the JVM reference, the fast JVM path, or a device. Backends are
+ * found through {@link java.util.ServiceLoader} so that optional ones (TornadoVM) need no
+ * compile-time link.
+ */
+public interface Backend {
+
+  /** Stable name used on the command line and in profiles, e.g. {@code jvm-reference}. */
+  String name();
+
+  /**
+   * Builds a plan for a graph whose every shape is known (see {@link
+   * io.framegate.accelerator.Model#specialize}). Called once per (model, batch); the plan is
+   * reused.
+   */
+  ExecutionPlan compile(Graph graph);
+}

@@ -1,0 +1,16 @@
+package io.framegate.accelerator.kernel;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks a kernel loop whose iterations are independent. The JVM reference backend splits the
+ * outermost such loop over its worker threads; the TornadoVM launcher passes {@code
+ * -Dtornado.load.annotation.parallel=io.framegate.accelerator.kernel.Parallel} so that TornadoVM
+ * maps it to a device dimension, exactly as it does with its own annotation.
+ */
+@Retention(RetentionPolicy.RUNTIME)
+@Target({ElementType.TYPE_USE, ElementType.LOCAL_VARIABLE})
+public @interface Parallel {}
