@@ -401,9 +401,8 @@ public final class OnnxModelBuilder {
               + (rank + 1)
               + " input, "
               + x
-              + " is [N, "
-              + Arrays.toString(s)
-              + "]");
+              + " has per-sample shape "
+              + Arrays.toString(s));
     }
     return s;
   }
