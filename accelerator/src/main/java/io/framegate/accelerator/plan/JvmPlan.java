@@ -34,7 +34,11 @@ public final class ReferencePlan implements ExecutionPlan {
   private final String[] stepNames;
   private final WorkerPool pool;
 
-  public ReferencePlan(Graph graph, int threads) {
+  public JvmPlan(Graph graph, int threads) {
+    this(graph, threads, StepCompiler.REFERENCE, "framegate-ref");
+  }
+
+  public JvmPlan(Graph graph, int threads, StepCompiler compiler, String threadName) {
     this.graph = graph;
     for (ValueInfo in : graph.inputs()) {
       if (in.type() != DataType.FLOAT32) {
@@ -99,12 +103,12 @@ public final class ReferencePlan implements ExecutionPlan {
         out[i] = buffers[a.bufferOf().get(v)];
       }
       NodeContext ctx = new NodeContext(n, graph.opset(), ins, graph.constants());
-      compiled.add(op.compile(ctx, outs, in, out));
+      compiled.add(compiler.compile(op, ctx, outs, in, out));
       names.add(n.describe());
     }
     steps = compiled.toArray(Step[]::new);
     stepNames = names.toArray(String[]::new);
-    pool = new WorkerPool(threads, "framegate-ref");
+    pool = new WorkerPool(threads, threadName);
   }
 
   public Graph graph() {
