@@ -3,9 +3,12 @@ package io.framegate.accelerator;
 import io.framegate.accelerator.backend.Backend;
 import io.framegate.accelerator.graph.Graph;
 import io.framegate.accelerator.graph.ValueInfo;
+import io.framegate.accelerator.onnx.OnnxImporter;
+import io.framegate.accelerator.pass.Specializer;
 import io.framegate.accelerator.plan.ExecutionPlan;
 import io.framegate.accelerator.tensor.Tensor;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,11 +24,11 @@ public final class Model {
 
   /** Reads an ONNX file. @throws io.framegate.accelerator.error.InvalidModelException */
   public static Model load(Path file) {
-    throw new UnsupportedOperationException("importer not written yet");
+    return new Model(OnnxImporter.read(file), file.toString());
   }
 
   public static Model load(byte[] onnxBytes, String sourceName) {
-    throw new UnsupportedOperationException("importer not written yet");
+    return new Model(OnnxImporter.read(onnxBytes, sourceName), sourceName);
   }
 
   public Graph graph() {
@@ -51,12 +54,23 @@ public final class Model {
    * symbolic dimension left over is an error naming the input.
    */
   public Graph specialize(Map<String, int[]> shapes, Map<String, Tensor> frozenInputs) {
-    throw new UnsupportedOperationException("not written yet");
+    return Specializer.specialize(graph, shapes, frozenInputs);
   }
 
   /** {@link #specialize(Map, Map)} with dimension 0 of every input set to {@code batch}. */
   public Graph specialize(int batch) {
-    throw new UnsupportedOperationException("not written yet");
+    if (batch < 1) {
+      throw new IllegalArgumentException("batch must be at least 1, is " + batch);
+    }
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    for (ValueInfo in : graph.inputs()) {
+      int[] shape = in.shape();
+      if (shape.length > 0) {
+        shape[0] = batch;
+      }
+      shapes.put(in.name(), shape);
+    }
+    return specialize(shapes, Map.of());
   }
 
   /** Compiles for a batch size (dimension 0 of every input). */

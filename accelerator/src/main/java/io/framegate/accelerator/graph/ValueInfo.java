@@ -13,7 +13,10 @@ public record ValueInfo(String name, DataType type, int[] shape, List<String> di
 
   public ValueInfo {
     shape = shape.clone();
-    dimNames = dimNames == null ? null : List.copyOf(dimNames);
+    dimNames =
+        dimNames == null
+            ? null
+            : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(dimNames));
   }
 
   public static ValueInfo of(String name, DataType type, int... shape) {

@@ -1,0 +1,158 @@
+package io.framegate.accelerator.kernel;
+
+/** Element-wise kernels: activations, broadcast binary operators, batch norm and copies. */
+public final class ElementwiseKernels {
+  private ElementwiseKernels() {}
+
+  /** Binary operator codes. */
+  public static final int ADD = 0;
+
+  public static final int SUB = 1;
+  public static final int MUL = 2;
+  public static final int DIV = 3;
+  public static final int POW = 4;
+  public static final int MAX = 5;
+  public static final int MIN = 6;
+
+  /** y = a &lt; 0 ? a·b : a (b is the slope). */
+  public static final int PRELU = 7;
+
+  /** Y(i) = act(X(i); a, b); x == y allowed; range = element count. */
+  public static void activation(float[] x, float[] y, int act, float a, float b, int lo, int hi) {
+    for (@Parallel int i = lo; i < hi; i++) {
+      y[i] = Activation.apply(act, x[i], a, b);
+    }
+  }
+
+  /**
+   * Y(i) = A(i·sa) ∘ B(i·sb) with numpy broadcasting: g = [r, shape(r), aStrides(r), bStrides(r)],
+   * stride 0 where an operand broadcasts. Range = output element count; y may be a or b when their
+   * shapes equal the output's.
+   */
+  public static void binary(float[] a, float[] b, float[] y, int[] g, int op, int lo, int hi) {
+    int rank = g[0];
+    // Same-shape operands (both stride sets contiguous) skip the per-element index unravel.
+    int contiguous = 1;
+    int expected = 1;
+    for (int d = rank - 1; d >= 0; d--) {
+      if (g[1 + rank + d] != expected || g[1 + 2 * rank + d] != expected) {
+        contiguous = 0;
+      }
+      expected *= g[1 + d];
+    }
+    for (@Parallel int i = lo; i < hi; i++) {
+      if (contiguous != 0) {
+        y[i] = combine(op, a[i], b[i]);
+      } else {
+        int rem = i;
+        int ia = 0;
+        int ib = 0;
+        for (int d = rank - 1; d >= 0; d--) {
+          int size = g[1 + d];
+          int idx = rem % size;
+          rem /= size;
+          ia += idx * g[1 + rank + d];
+          ib += idx * g[1 + 2 * rank + d];
+        }
+        y[i] = combine(op, a[ia], b[ib]);
+      }
+    }
+  }
+
+  /** u ∘ v for one operator code; unknown codes yield u. */
+  static float combine(int op, float u, float v) {
+    if (op == ADD) {
+      return u + v;
+    } else if (op == SUB) {
+      return u - v;
+    } else if (op == MUL) {
+      return u * v;
+    } else if (op == DIV) {
+      return u / v;
+    } else if (op == POW) {
+      return power(u, v);
+    } else if (op == MAX) {
+      return Math.max(u, v);
+    } else if (op == MIN) {
+      return Math.min(u, v);
+    } else if (op == PRELU) {
+      return u < 0f ? u * v : u;
+    }
+    return u;
+  }
+
+  /**
+   * u^v through e^(v·ln|u|) in double, since devices lack a pow intrinsic in the kernel subset:
+   * negative bases only have real powers for integral exponents (sign from the exponent's parity).
+   */
+  static float power(float u, float v) {
+    if (v == 0f) {
+      return 1f;
+    }
+    if (u > 0f) {
+      return (float) Math.exp(v * Math.log(u));
+    }
+    if (u == 0f) {
+      return v > 0f ? 0f : Float.POSITIVE_INFINITY;
+    }
+    if (u < 0f && Math.floor(v) == v) {
+      float magnitude = (float) Math.exp(v * Math.log(-u));
+      boolean odd = Math.floor(v * 0.5) * 2.0 != v;
+      return odd ? -magnitude : magnitude;
+    }
+    return Float.NaN;
+  }
+
+  /** Y(n,c,s) = γ(c)·(X(n,c,s) − μ(c))/√(σ²(c)+ε) + β(c); range i ∈ [0, N·C), c = i mod C. */
+  public static void batchNorm(
+      float[] x,
+      float[] scale,
+      float[] bias,
+      float[] mean,
+      float[] var,
+      float[] y,
+      float eps,
+      int channels,
+      int spatial,
+      int lo,
+      int hi) {
+    for (@Parallel int i = lo; i < hi; i++) {
+      int c = i % channels;
+      float k = (float) (scale[c] / Math.sqrt((double) var[c] + eps));
+      float mu = mean[c];
+      float beta = bias[c];
+      int base = i * spatial;
+      for (int s = 0; s < spatial; s++) {
+        y[base + s] = (x[base + s] - mu) * k + beta;
+      }
+    }
+  }
+
+  /** Y(n,c,s) = X(n,c,s)·a(c) + b(c); range i ∈ [0, N·C), c = i mod C; x == y allowed. */
+  public static void scaleShift(
+      float[] x,
+      float[] scale,
+      float[] shift,
+      float[] y,
+      int channels,
+      int spatial,
+      int lo,
+      int hi) {
+    for (@Parallel int i = lo; i < hi; i++) {
+      int c = i % channels;
+      float k = scale[c];
+      float t = shift[c];
+      int base = i * spatial;
+      for (int s = 0; s < spatial; s++) {
+        y[base + s] = x[base + s] * k + t;
+      }
+    }
+  }
+
+  /** Y(yOff+i) = X(xOff+i); range = element count. */
+  public static void copy(float[] x, int xOff, float[] y, int yOff, int lo, int hi) {
+    for (@Parallel int i = lo; i < hi; i++) {
+      y[yOff + i] = x[xOff + i];
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package io.framegate.accelerator.kernel;
+
+/** General matrix products (ONNX Gemm) and batched row-major matmul (ONNX MatMul). */
+public final class GemmKernels {
+  private GemmKernels() {}
+
+  /** Geometry indices. */
+  public static final int M = 0;
+
+  public static final int N = 1;
+  public static final int K = 2;
+  public static final int TRANS_A = 3;
+  public static final int TRANS_B = 4;
+  public static final int HAS_C = 5;
+
+  /** Strides of C in elements; 0 broadcasts C along that axis. */
+  public static final int C_ROW_STRIDE = 6;
+
+  public static final int C_COL_STRIDE = 7;
+  public static final int GEOMETRY_LENGTH = 8;
+
+  /**
+   * Y(i,j) = α·Σ_l A'(i,l)·B'(l,j) + β·C(i·CRS + j·CCS); range i ∈ [0, M) (rows). The row is
+   * accumulated in y with the innermost loop contiguous in B (i-l-j) or, with transB, in B's rows
+   * (j-l).
+   */
+  public static void gemm(
+      float[] a,
+      float[] b,
+      float[] c,
+      float[] y,
+      int[] g,
+      float alpha,
+      float beta,
+      int lo,
+      int hi) {
+    int m = g[M];
+    int n = g[N];
+    int k = g[K];
+    int transA = g[TRANS_A];
+    int transB = g[TRANS_B];
+    int hasC = g[HAS_C];
+    int cRow = g[C_ROW_STRIDE];
+    int cCol = g[C_COL_STRIDE];
+    for (@Parallel int i = lo; i < hi; i++) {
+      int yRow = i * n;
+      if (transB == 0) {
+        for (int j = 0; j < n; j++) {
+          y[yRow + j] = 0f;
+        }
+        for (int l = 0; l < k; l++) {
+          float av = transA != 0 ? a[l * m + i] : a[i * k + l];
+          int bRow = l * n;
+          for (int j = 0; j < n; j++) {
+            y[yRow + j] += av * b[bRow + j];
+          }
+        }
+      } else {
+        for (int j = 0; j < n; j++) {
+          int bRow = j * k;
+          float sum = 0f;
+          if (transA != 0) {
+            for (int l = 0; l < k; l++) {
+              sum += a[l * m + i] * b[bRow + l];
+            }
+          } else {
+            int aRow = i * k;
+            for (int l = 0; l < k; l++) {
+              sum += a[aRow + l] * b[bRow + l];
+            }
+          }
+          y[yRow + j] = sum;
+        }
+      }
+      for (int j = 0; j < n; j++) {
+        float v = alpha * y[yRow + j];
+        if (hasC != 0) {
+          v += beta * c[i * cRow + j * cCol];
+        }
+        y[yRow + j] = v;
+      }
+    }
+  }
+
+  /**
+   * Y(t,i,j) = Σ_l A(aOff(t) + i·k + l)·B(bOff(t) + l·n + j); range r ∈ [0, batches·m), r = t·m+i.
+   * Per-batch offsets let the caller express broadcast batch dimensions without copies.
+   */
+  public static void matmul(
+      float[] a,
+      float[] b,
+      float[] y,
+      int[] aOffsets,
+      int[] bOffsets,
+      int m,
+      int n,
+      int k,
+      int lo,
+      int hi) {
+    for (@Parallel int r = lo; r < hi; r++) {
+      int t = r / m;
+      int i = r % m;
+      int yRow = r * n;
+      int aRow = aOffsets[t] + i * k;
+      int bBase = bOffsets[t];
+      for (int j = 0; j < n; j++) {
+        y[yRow + j] = 0f;
+      }
+      for (int l = 0; l < k; l++) {
+        float av = a[aRow + l];
+        int bRow = bBase + l * n;
+        for (int j = 0; j < n; j++) {
+          y[yRow + j] += av * b[bRow + j];
+        }
+      }
+    }
+  }
+}

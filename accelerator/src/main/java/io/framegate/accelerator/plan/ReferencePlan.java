@@ -1,0 +1,199 @@
+package io.framegate.accelerator.plan;
+
+import io.framegate.accelerator.error.FramegateException;
+import io.framegate.accelerator.error.InvalidInputException;
+import io.framegate.accelerator.error.InvalidModelException;
+import io.framegate.accelerator.graph.Graph;
+import io.framegate.accelerator.graph.Node;
+import io.framegate.accelerator.graph.ValueInfo;
+import io.framegate.accelerator.op.NodeContext;
+import io.framegate.accelerator.op.Operator;
+import io.framegate.accelerator.op.Operators;
+import io.framegate.accelerator.op.Step;
+import io.framegate.accelerator.tensor.DataType;
+import io.framegate.accelerator.tensor.Shapes;
+import io.framegate.accelerator.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A graph bound to the reference kernels on the JVM: buffers are planned once by liveness, each
+ * node is compiled to a step over fixed buffers, and {@link #run} only copies inputs in, runs the
+ * steps on the plan's worker pool and copies outputs out.
+ */
+public final class ReferencePlan implements ExecutionPlan {
+  private final Graph graph;
+  private final float[][] buffers;
+  private final int[] inputBuffer;
+  private final int[] outputBuffer;
+  private final Tensor[] constantOutputs;
+  private final Step[] steps;
+  private final String[] stepNames;
+  private final WorkerPool pool;
+
+  public ReferencePlan(Graph graph, int threads) {
+    this.graph = graph;
+    for (ValueInfo in : graph.inputs()) {
+      if (in.type() != DataType.FLOAT32) {
+        throw new InvalidModelException(
+            "unsupported INT64 run-time input '"
+                + in.name()
+                + "': bind it as a constant when loading");
+      }
+    }
+    ArenaPlanner.Assignment a = ArenaPlanner.plan(graph);
+    buffers = new float[a.bufferSizes().size()][];
+    for (int i = 0; i < buffers.length; i++) {
+      buffers[i] = new float[Math.max(1, a.bufferSizes().get(i))];
+    }
+    inputBuffer = new int[graph.inputs().size()];
+    for (int i = 0; i < inputBuffer.length; i++) {
+      inputBuffer[i] = a.bufferOf().get(graph.inputs().get(i).name());
+    }
+    outputBuffer = new int[graph.outputs().size()];
+    constantOutputs = new Tensor[outputBuffer.length];
+    for (int i = 0; i < outputBuffer.length; i++) {
+      String name = graph.outputs().get(i).name();
+      Tensor c = graph.constants().get(name);
+      if (c != null) {
+        constantOutputs[i] = c;
+        outputBuffer[i] = -1;
+      } else {
+        outputBuffer[i] = a.bufferOf().get(name);
+      }
+    }
+    List<Step> compiled = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (Node n : graph.nodes()) {
+      Operator op = Operators.forNode(n);
+      if (op.aliasesInput()) {
+        continue;
+      }
+      List<ValueInfo> ins = new ArrayList<>();
+      float[][] in = new float[n.inputs().size()][];
+      for (int i = 0; i < in.length; i++) {
+        String v = n.input(i);
+        if (v.isEmpty()) {
+          ins.add(null);
+          continue;
+        }
+        ins.add(graph.value(v));
+        Tensor c = graph.constants().get(v);
+        if (c != null) {
+          in[i] = c.type() == DataType.FLOAT32 ? c.floats() : c.toFloats();
+        } else {
+          in[i] = buffers[a.bufferOf().get(v)];
+        }
+      }
+      List<ValueInfo> outs = new ArrayList<>();
+      float[][] out = new float[n.outputs().size()][];
+      for (int i = 0; i < out.length; i++) {
+        String v = n.outputs().get(i);
+        if (v.isEmpty()) {
+          continue;
+        }
+        outs.add(graph.value(v));
+        out[i] = buffers[a.bufferOf().get(v)];
+      }
+      NodeContext ctx = new NodeContext(n, graph.opset(), ins, graph.constants());
+      compiled.add(op.compile(ctx, outs, in, out));
+      names.add(n.describe());
+    }
+    steps = compiled.toArray(Step[]::new);
+    stepNames = names.toArray(String[]::new);
+    pool = new WorkerPool(threads, "framegate-ref");
+  }
+
+  public Graph graph() {
+    return graph;
+  }
+
+  /** Floats held by the plan's activation buffers (after liveness sharing). */
+  public long arenaFloats() {
+    long n = 0;
+    for (float[] b : buffers) {
+      n += b.length;
+    }
+    return n;
+  }
+
+  @Override
+  public List<ValueInfo> inputs() {
+    return graph.inputs();
+  }
+
+  @Override
+  public List<ValueInfo> outputs() {
+    return graph.outputs();
+  }
+
+  @Override
+  public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    List<ValueInfo> declared = graph.inputs();
+    for (String name : inputs.keySet()) {
+      if (declared.stream().noneMatch(v -> v.name().equals(name))) {
+        throw new InvalidInputException(
+            "the model has no input named '" + name + "' (inputs: " + names(declared) + ")");
+      }
+    }
+    for (int i = 0; i < declared.size(); i++) {
+      ValueInfo v = declared.get(i);
+      Tensor t = inputs.get(v.name());
+      if (t == null) {
+        throw new InvalidInputException("input '" + v.name() + "' is missing");
+      }
+      if (t.type() != DataType.FLOAT32 || !Arrays.equals(t.shape(), v.shape())) {
+        throw new InvalidInputException(
+            "input '"
+                + v.name()
+                + "' must be FLOAT32 "
+                + Arrays.toString(v.shape())
+                + ", got "
+                + t.type()
+                + " "
+                + Arrays.toString(t.shape()));
+      }
+    }
+    for (int i = 0; i < declared.size(); i++) {
+      float[] src = inputs.get(declared.get(i).name()).floats();
+      System.arraycopy(src, 0, buffers[inputBuffer[i]], 0, src.length);
+    }
+    for (int s = 0; s < steps.length; s++) {
+      try {
+        steps[s].run(pool);
+      } catch (FramegateException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new IllegalStateException("step " + stepNames[s] + " failed: " + e, e);
+      }
+    }
+    Map<String, Tensor> result = new LinkedHashMap<>();
+    for (int i = 0; i < outputBuffer.length; i++) {
+      ValueInfo v = graph.outputs().get(i);
+      if (constantOutputs[i] != null) {
+        Tensor c = constantOutputs[i];
+        result.put(
+            v.name(),
+            c.type() == DataType.INT64
+                ? Tensor.ofLongs(c.longs().clone(), c.shape())
+                : Tensor.of(c.floats().clone(), c.shape()));
+        continue;
+      }
+      int n = Shapes.size(v.shape());
+      result.put(v.name(), Tensor.of(Arrays.copyOf(buffers[outputBuffer[i]], n), v.shape()));
+    }
+    return result;
+  }
+
+  private static List<String> names(List<ValueInfo> values) {
+    return values.stream().map(ValueInfo::name).toList();
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

@@ -1,0 +1,133 @@
+package io.framegate.accelerator.plan;
+
+import io.framegate.accelerator.op.Loops;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of worker threads that run the ranges of one parallel loop at a time. The caller
+ * takes part too, and nothing is allocated per loop, so a steady-state inference produces no
+ * garbage here. Owned by one plan (not the common pool: the gateway's network threads share the
+ * same cores).
+ */
+public final class WorkerPool implements Loops, AutoCloseable {
+  private final Thread[] workers;
+  private final int parallelism;
+
+  /**
+   * (generation &lt;&lt; 32) | next chunk: a late worker can never claim a chunk of a newer loop.
+   */
+  private final AtomicLong nextChunk = new AtomicLong();
+
+  private final AtomicInteger doneChunks = new AtomicInteger();
+  private volatile Range body;
+  private volatile int total;
+  private volatile int chunks;
+  private volatile int generation;
+  private volatile boolean closed;
+  private volatile Thread caller;
+  private volatile Throwable failure;
+
+  /**
+   * @param threads total threads working on a loop, the caller included
+   */
+  public WorkerPool(int threads, String name) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, is " + threads);
+    }
+    this.parallelism = threads;
+    this.workers = new Thread[threads - 1];
+    for (int i = 0; i < workers.length; i++) {
+      workers[i] = Thread.ofPlatform().daemon().name(name + "-" + (i + 1)).unstarted(this::work);
+      workers[i].start();
+    }
+  }
+
+  public int parallelism() {
+    return parallelism;
+  }
+
+  @Override
+  public void forRange(int n, Range range) {
+    if (n <= 0) {
+      return;
+    }
+    if (workers.length == 0 || n == 1) {
+      range.run(0, n);
+      return;
+    }
+    // a few chunks per thread even out uneven rows; never more chunks than iterations
+    int c = Math.min(n, parallelism * 4);
+    body = range;
+    total = n;
+    chunks = c;
+    failure = null;
+    doneChunks.set(0);
+    caller = Thread.currentThread();
+    int g = generation + 1;
+    nextChunk.set((long) g << 32);
+    generation = g;
+    for (Thread w : workers) {
+      LockSupport.unpark(w);
+    }
+    runChunks(g);
+    while (doneChunks.get() < c) {
+      LockSupport.park(this);
+    }
+    Throwable t = failure;
+    if (t != null) {
+      if (t instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException("kernel failed", t);
+    }
+  }
+
+  private void runChunks(int g) {
+    int c = chunks;
+    int n = total;
+    Range r = body;
+    while (true) {
+      long v = nextChunk.get();
+      int k = (int) v;
+      if ((int) (v >>> 32) != g || k >= c) {
+        return;
+      }
+      if (!nextChunk.compareAndSet(v, v + 1)) {
+        continue;
+      }
+      int lo = (int) ((long) n * k / c);
+      int hi = (int) ((long) n * (k + 1) / c);
+      try {
+        r.run(lo, hi);
+      } catch (Throwable t) {
+        failure = t;
+      }
+      if (doneChunks.incrementAndGet() == c) {
+        LockSupport.unpark(caller);
+      }
+    }
+  }
+
+  private void work() {
+    int seen = 0;
+    while (!closed) {
+      int g = generation;
+      if (g != seen) {
+        seen = g;
+        runChunks(g);
+      } else {
+        LockSupport.park(this);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (Thread w : workers) {
+      LockSupport.unpark(w);
+    }
+  }
+}
