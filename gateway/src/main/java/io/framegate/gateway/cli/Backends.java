@@ -10,7 +10,7 @@ import picocli.CommandLine.ParameterException;
 
 /** The backends {@code --backend} can name. */
 final class Backends {
-  static final String DEFAULT = "jvm-reference";
+  static final String DEFAULT = ReferenceBackend.NAME;
 
   private static final Map<String, Supplier<Backend>> BY_NAME = new LinkedHashMap<>();
 
