@@ -130,8 +130,15 @@ public final class ConvKernels {
               for (int oh = ohLo; oh < ohHi; oh++) {
                 int xRow = xPlane + (oh * sH + offH) * inW + offW;
                 int yRow = yBase + oh * oW;
-                for (int ow = owLo; ow < owHi; ow++) {
-                  y[yRow + ow] += wv * x[xRow + ow * sW];
+                if (sW == 1) {
+                  // Unit stride: a contiguous multiply-add the JIT can vectorize.
+                  for (int ow = owLo; ow < owHi; ow++) {
+                    y[yRow + ow] += wv * x[xRow + ow];
+                  }
+                } else {
+                  for (int ow = owLo; ow < owHi; ow++) {
+                    y[yRow + ow] += wv * x[xRow + ow * sW];
+                  }
                 }
               }
             }

@@ -16,24 +16,25 @@ public final class SoftmaxKernels {
       for (int l = 0; l < axisLength; l++) {
         max = Math.max(max, x[base + l * inner]);
       }
-      float sum = 0f;
+      // The sum is kept in double: with one dominant term it is 1 + tiny, and log-softmax of
+      // the maximum is −ln(1 + tiny), which float addition would round to a few ulps of 1.
+      double sum = 0.0;
       if (log != 0) {
         for (int l = 0; l < axisLength; l++) {
-          sum += (float) Math.exp(x[base + l * inner] - max);
+          sum += (float) Math.exp((double) x[base + l * inner] - max);
         }
-        float logSum = (float) Math.log(sum);
+        double logSum = Math.log(sum);
         for (int l = 0; l < axisLength; l++) {
-          y[base + l * inner] = x[base + l * inner] - max - logSum;
+          y[base + l * inner] = (float) ((double) x[base + l * inner] - max - logSum);
         }
       } else {
         for (int l = 0; l < axisLength; l++) {
-          float e = (float) Math.exp(x[base + l * inner] - max);
+          float e = (float) Math.exp((double) x[base + l * inner] - max);
           y[base + l * inner] = e;
           sum += e;
         }
-        float inv = 1f / sum;
         for (int l = 0; l < axisLength; l++) {
-          y[base + l * inner] *= inv;
+          y[base + l * inner] = (float) (y[base + l * inner] / sum);
         }
       }
     }

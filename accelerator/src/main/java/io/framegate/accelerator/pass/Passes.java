@@ -126,7 +126,11 @@ public final class Passes {
         }
       }
       if (next != null) {
-        NodeContext ctx = new NodeContext(next, g.opset(), List.of(g.value(out)), g.constants());
+        List<ValueInfo> actInputs = new ArrayList<>();
+        for (String in : next.inputs()) {
+          actInputs.add(in.isEmpty() ? null : g.value(in));
+        }
+        NodeContext ctx = new NodeContext(next, g.opset(), actInputs, g.constants());
         float[] p = allOthersConstant(next, g) ? Operators.fusableActivation(next, ctx) : null;
         if (p != null) {
           act = (int) p[0];

@@ -26,6 +26,15 @@ public final class Specializer {
   private Specializer() {}
 
   public static Graph specialize(Graph g, Map<String, int[]> shapes, Map<String, Tensor> frozen) {
+    return specialize(g, shapes, frozen, true);
+  }
+
+  /**
+   * As {@link #specialize(Graph, Map, Map)}; {@code optimize=false} skips BN folding and fusion,
+   * which tests use to check that the passes preserve results.
+   */
+  public static Graph specialize(
+      Graph g, Map<String, int[]> shapes, Map<String, Tensor> frozen, boolean optimize) {
     Map<String, Tensor> constants = new LinkedHashMap<>(g.constants());
     Map<String, ValueInfo> values = new LinkedHashMap<>();
     List<ValueInfo> inputs = new ArrayList<>();
@@ -94,7 +103,7 @@ public final class Specializer {
     List<Node> live = liveNodes(kept, outputs);
     Map<String, Tensor> usedConstants = usedConstants(constants, live, outputs);
     Graph result = g.with(inputs, live, usedConstants, values, outputs);
-    return Passes.optimize(result);
+    return optimize ? Passes.optimize(result) : result;
   }
 
   private static int[] resolve(ValueInfo in, int[] given) {
