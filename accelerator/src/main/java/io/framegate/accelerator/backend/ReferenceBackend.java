@@ -2,7 +2,7 @@ package io.framegate.accelerator.backend;
 
 import io.framegate.accelerator.graph.Graph;
 import io.framegate.accelerator.plan.ExecutionPlan;
-import io.framegate.accelerator.plan.ReferencePlan;
+import io.framegate.accelerator.plan.JvmPlan;
 
 /**
  * Runs the shared kernels as written, on the JVM, spreading each kernel's outer parallel loop over
@@ -32,6 +32,6 @@ public final class ReferenceBackend implements Backend {
 
   @Override
   public ExecutionPlan compile(Graph graph) {
-    return new ReferencePlan(graph, threads);
+    return new JvmPlan(graph, threads);
   }
 }

@@ -20,11 +20,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A graph bound to the reference kernels on the JVM: buffers are planned once by liveness, each
- * node is compiled to a step over fixed buffers, and {@link #run} only copies inputs in, runs the
- * steps on the plan's worker pool and copies outputs out.
+ * A graph bound to JVM kernels: buffers are planned once by liveness, each node is compiled to a
+ * step over fixed buffers by the backend's {@link StepCompiler}, and {@link #run} only copies
+ * inputs in, runs the steps on the plan's worker pool and copies outputs out.
  */
-public final class ReferencePlan implements ExecutionPlan {
+public final class JvmPlan implements ExecutionPlan {
+
+  /**
+   * How a backend turns one node into a step; the reference backend uses {@link Operator#compile}.
+   */
+  @FunctionalInterface
+  public interface StepCompiler {
+    Step compile(
+        Operator op, NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out);
+
+    StepCompiler REFERENCE = Operator::compile;
+  }
+
   private final Graph graph;
   private final float[][] buffers;
   private final int[] inputBuffer;
@@ -34,7 +46,11 @@ public final class ReferencePlan implements ExecutionPlan {
   private final String[] stepNames;
   private final WorkerPool pool;
 
-  public ReferencePlan(Graph graph, int threads) {
+  public JvmPlan(Graph graph, int threads) {
+    this(graph, threads, StepCompiler.REFERENCE, "framegate-ref");
+  }
+
+  public JvmPlan(Graph graph, int threads, StepCompiler compiler, String threadName) {
     this.graph = graph;
     for (ValueInfo in : graph.inputs()) {
       if (in.type() != DataType.FLOAT32) {
@@ -99,12 +115,12 @@ public final class ReferencePlan implements ExecutionPlan {
         out[i] = buffers[a.bufferOf().get(v)];
       }
       NodeContext ctx = new NodeContext(n, graph.opset(), ins, graph.constants());
-      compiled.add(op.compile(ctx, outs, in, out));
+      compiled.add(compiler.compile(op, ctx, outs, in, out));
       names.add(n.describe());
     }
     steps = compiled.toArray(Step[]::new);
     stepNames = names.toArray(String[]::new);
-    pool = new WorkerPool(threads, "framegate-ref");
+    pool = new WorkerPool(threads, threadName);
   }
 
   public Graph graph() {

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class ReferencePlanTest {
+class JvmPlanTest {
 
   private static Tensor randomInput(Graph g, long seed) {
     int[] shape = g.inputs().get(0).shape();
@@ -39,7 +39,7 @@ class ReferencePlanTest {
       }
     }
     String input = g.inputs().get(0).name();
-    try (ReferencePlan plan = (ReferencePlan) new ReferenceBackend(2).compile(g)) {
+    try (JvmPlan plan = (JvmPlan) new ReferenceBackend(2).compile(g)) {
       assertTrue(
           plan.arenaFloats() < allValues / 2,
           "arena " + plan.arenaFloats() + " floats vs " + allValues + " without sharing");
@@ -59,7 +59,7 @@ class ReferencePlanTest {
     Map<String, Tensor> feed = Map.of(input, randomInput(g, 3));
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    try (ReferencePlan plan = new ReferencePlan(g, 1)) {
+    try (JvmPlan plan = new JvmPlan(g, 1)) {
       plan.run(feed);
       plan.run(feed);
       long before = threads.getCurrentThreadAllocatedBytes();
@@ -74,7 +74,7 @@ class ReferencePlanTest {
   @Test
   void wrongInputsAreRejectedByName() {
     Graph g = Model.load(Architectures.lenet5(), "lenet").specialize(1);
-    try (ReferencePlan plan = new ReferencePlan(g, 1)) {
+    try (JvmPlan plan = new JvmPlan(g, 1)) {
       String input = g.inputs().get(0).name();
       InvalidInputException missing =
           assertThrows(InvalidInputException.class, () -> plan.run(Map.of()));
