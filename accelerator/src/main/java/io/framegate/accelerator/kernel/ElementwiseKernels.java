@@ -19,7 +19,8 @@ public final class ElementwiseKernels {
 
   /** Y(i) = act(X(i); a, b); x == y allowed; range = element count. */
   public static void activation(float[] x, float[] y, int act, float a, float b, int lo, int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       y[i] = Activation.apply(act, x[i], a, b);
     }
   }
@@ -40,7 +41,8 @@ public final class ElementwiseKernels {
       }
       expected *= g[1 + d];
     }
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       if (contiguous != 0) {
         y[i] = combine(op, a[i], b[i]);
       } else {
@@ -116,7 +118,8 @@ public final class ElementwiseKernels {
       int spatial,
       int lo,
       int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int c = i % channels;
       float k = (float) (scale[c] / Math.sqrt((double) var[c] + eps));
       float mu = mean[c];
@@ -138,7 +141,8 @@ public final class ElementwiseKernels {
       int spatial,
       int lo,
       int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int c = i % channels;
       float k = scale[c];
       float t = shift[c];
@@ -151,7 +155,8 @@ public final class ElementwiseKernels {
 
   /** Y(yOff+i) = X(xOff+i); range = element count. */
   public static void copy(float[] x, int xOff, float[] y, int yOff, int lo, int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       y[yOff + i] = x[xOff + i];
     }
   }

@@ -10,7 +10,8 @@ public final class SoftmaxKernels {
    */
   public static void softmax(
       float[] x, float[] y, int axisLength, int inner, int log, int lo, int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int base = (i / inner) * axisLength * inner + i % inner;
       float max = Float.NEGATIVE_INFINITY;
       for (int l = 0; l < axisLength; l++) {
@@ -45,7 +46,8 @@ public final class SoftmaxKernels {
    * allowed.
    */
   public static void hardmax(float[] x, float[] y, int axisLength, int inner, int lo, int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int base = (i / inner) * axisLength * inner + i % inner;
       int arg = 0;
       float max = x[base];
