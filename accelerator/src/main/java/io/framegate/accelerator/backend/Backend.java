@@ -13,6 +13,11 @@ public interface Backend {
   /** Stable name used on the command line and in profiles, e.g. {@code jvm-reference}. */
   String name();
 
+  /** One line for listings: the device and its driver, or how the JVM backend runs. */
+  default String describe() {
+    return name();
+  }
+
   /**
    * Builds a plan for a graph whose every shape is known (see {@link
    * io.framegate.accelerator.Model#specialize}). Called once per (model, batch); the plan is
