@@ -199,8 +199,20 @@ final class TornadoPlan implements ExecutionPlan {
       p.execute();
     } catch (RuntimeException | TornadoInternalError e) {
       closeQuietly(p);
+      String hint = "";
+      if (String.valueOf(e.getMessage()).contains("maxbytecodesize")) {
+        // TornadoVM sizes its per-graph bytecode buffer from a JVM flag read once at start-up.
+        hint =
+            " (the graph has "
+                + calls.size()
+                + " tasks over "
+                + (perRun.size() + once.size())
+                + " arrays; start the JVM with a larger -Dtornado.tvm.maxbytecodesize, now "
+                + System.getProperty("tornado.tvm.maxbytecodesize", "4096")
+                + ")";
+      }
       throw new DeviceFailureException(
-          "TornadoVM could not compile the plan for " + deviceName + ": " + e, e);
+          "TornadoVM could not compile the plan for " + deviceName + ": " + e + hint, e);
     }
     plan = p;
   }
