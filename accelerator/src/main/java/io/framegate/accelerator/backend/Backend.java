@@ -19,6 +19,17 @@ public interface Backend {
   }
 
   /**
+   * This backend with work-group sizes per kernel family ({@code conv, pool, elementwise, gemm,
+   * softmax, layout}) from a hardware profile; families left out are sized by the driver. JVM
+   * backends have no work-groups and return themselves.
+   *
+   * @throws IllegalArgumentException for an unknown family or a size below 1
+   */
+  default Backend withWorkGroupSizes(java.util.Map<String, Integer> sizes) {
+    return this;
+  }
+
+  /**
    * Builds a plan for a graph whose every shape is known (see {@link
    * io.framegate.accelerator.Model#specialize}). Called once per (model, batch); the plan is
    * reused.

@@ -154,12 +154,13 @@ public record KernelCall(Kernel kernel, int total, List<Object> args, Loops.Rang
         (lo, hi) -> GemmKernels.matmul(a, b, y, aOffsets, bOffsets, m, n, k, lo, hi));
   }
 
-  static KernelCall softmax(float[] x, float[] y, int axisLength, int inner, int log, int total) {
+  static KernelCall softmax(
+      float[] x, float[] y, int axisLength, int inner, int logarithm, int total) {
     return new KernelCall(
         Kernel.SOFTMAX,
         total,
-        List.of(x, y, axisLength, inner, log),
-        (lo, hi) -> SoftmaxKernels.softmax(x, y, axisLength, inner, log, lo, hi));
+        List.of(x, y, axisLength, inner, logarithm),
+        (lo, hi) -> SoftmaxKernels.softmax(x, y, axisLength, inner, logarithm, lo, hi));
   }
 
   static KernelCall hardmax(float[] x, float[] y, int axisLength, int inner, int total) {

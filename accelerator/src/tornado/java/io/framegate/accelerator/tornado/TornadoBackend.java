@@ -46,6 +46,7 @@ public final class TornadoBackend implements Backend {
    * The same device with fixed work-group sizes per kernel family ({@link #FAMILIES}); families
    * left out are sized by the driver.
    */
+  @Override
   public TornadoBackend withWorkGroupSizes(Map<String, Integer> sizes) {
     return new TornadoBackend(device, index(), sizes);
   }

@@ -47,7 +47,9 @@ final class DeviceComparison {
       float[] b = dev.floats();
       double scale = 0;
       for (float v : a) {
-        scale = Math.max(scale, Math.abs(v));
+        if (Float.isFinite(v)) {
+          scale = Math.max(scale, Math.abs(v));
+        }
       }
       scale = Math.max(scale, Float.MIN_NORMAL);
       for (int i = 0; i < a.length; i++) {
