@@ -92,11 +92,7 @@ public final class Backends {
   }
 
   private static String describe(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root == e ? String.valueOf(e) : e + " (caused by " + root + ")";
+    return e.getMessage() != null ? e.getMessage() : e.toString();
   }
 
   /**

@@ -22,6 +22,18 @@ public final class TornadoBackendProvider implements BackendProvider {
 
   @Override
   public List<Backend> backends() {
+    try {
+      return devices();
+    } catch (NoClassDefFoundError e) {
+      throw new IllegalStateException(
+          "the JVM was started without the TornadoVM SDK and its flags (missing "
+              + e.getMessage()
+              + "; start it with the flags framegate_tornado_flags prints)",
+          e);
+    }
+  }
+
+  private static List<Backend> devices() {
     List<Backend> out = new ArrayList<>();
     for (TornadoBackend driver : TornadoExecutionPlan.getTornadoDeviceMap().getAllBackends()) {
       for (int d = 0; d < driver.getNumDevices(); d++) {
