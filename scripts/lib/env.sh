@@ -38,8 +38,8 @@ framegate_ensure_packages() {
 }
 
 # Prints the JVM flags that run framegate with TornadoVM, one per line, when TORNADOVM_HOME names
-# (call framegate_select_jdk first: the SDK launcher needs JAVA_HOME)
 # a TornadoVM SDK; prints nothing otherwise. Use: mapfile -t flags < <(framegate_tornado_flags)
+# Call framegate_select_jdk first: the SDK's launcher needs JAVA_HOME.
 # The SDK's own flags (module path, JVMCI exports, native library path) come from its argfile, or
 # from `tornado --printJavaFlags` in SDKs without one; ours follow so that they win: TornadoVM
 # treats io.framegate's @Parallel as its own, a kernel that fails to JIT is an error instead of a
