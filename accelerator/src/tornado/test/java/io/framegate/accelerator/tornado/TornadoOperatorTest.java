@@ -543,6 +543,18 @@ class TornadoOperatorTest {
   }
 
   @Test
+  void aClosedPlanRefusesToRunAndClosingTwiceIsHarmless() {
+    Graph g =
+        Model.load(cases().get(0).model().toByteArray(), "conv").specialize(Map.of(), Map.of());
+    Map<String, Tensor> feed = DeviceComparison.randomInputs(g, 11);
+    ExecutionPlan plan = device.compile(g);
+    plan.run(feed);
+    plan.close();
+    plan.close();
+    assertThrows(IllegalStateException.class, () -> plan.run(feed));
+  }
+
+  @Test
   void badInputsAreRejectedBeforeTheDeviceRuns() {
     Graph g =
         Model.load(cases().get(0).model().toByteArray(), "conv").specialize(Map.of(), Map.of());
