@@ -73,9 +73,10 @@ public final class FrameStream {
         }
       }
       order.add(task);
-      // Inside the lock, so that a newer frame of this stream cannot drop it before it is queued.
-      pipeline.enqueue(task);
     }
+    // Outside the lock: queueing may decode and fail frames of other streams synchronously. A
+    // frame dropped before it is queued is simply not queued.
+    pipeline.enqueue(task);
     if (!dropped.isEmpty()) {
       pipeline.countDropped(dropped.size());
       for (FrameTask d : dropped) {

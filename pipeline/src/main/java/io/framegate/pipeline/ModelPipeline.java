@@ -79,7 +79,7 @@ public final class ModelPipeline implements AutoCloseable {
         queue
             .flux()
             .transform(batcher::apply)
-            .concatMap(tasks -> Mono.fromCallable(() -> assemble(tasks)).subscribeOn(ingest), 0)
+            .concatMap(tasks -> Mono.fromCallable(() -> assemble(tasks)).subscribeOn(ingest), 1)
             .flatMap(
                 batch ->
                     Mono.defer(
@@ -184,7 +184,7 @@ public final class ModelPipeline implements AutoCloseable {
       return;
     }
     switch (queue.offer(task)) {
-      case ACCEPTED -> {}
+      case ACCEPTED, GONE -> {}
       case FULL -> {
         metrics.rejected(name);
         finish(
