@@ -124,8 +124,9 @@ public final class FrameStream {
 
   /** Called by the pipeline, once per frame, when its result is known. */
   void finished(FrameTask task, FrameResult result) {
-    FrameResult stamped = result.withDroppedBefore(task.droppedBefore);
+    FrameResult stamped;
     synchronized (this) {
+      stamped = result.withDroppedBefore(task.droppedBefore);
       if (!cancelled) {
         task.ready = stamped;
         while (!order.isEmpty() && order.peek().ready != null) {
