@@ -8,13 +8,17 @@ import io.framegate.accelerator.tfjs.TfjsLayersConverter;
 import io.framegate.gateway.io.Normalization;
 import io.framegate.proto.onnx.ModelProto;
 import io.framegate.proto.onnx.StringStringEntryProto;
+import io.framegate.proto.onnx.TensorShapeProto;
+import io.framegate.proto.onnx.ValueInfoProto;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
@@ -96,6 +100,14 @@ public final class ConvertCommand implements Callable<Integer> {
       description = "Per-channel divisor after the mean, stored as " + Normalization.STD_KEY + ".")
   String std;
 
+  @Option(
+      names = "--input-size",
+      paramLabel = "HxW",
+      description =
+          "Fixes height and width of every [N, C, H, W] input whose H and W are symbolic"
+              + " (e.g. 48x192), so that infer resizes images to the size the model expects.")
+  String inputSize;
+
   @Override
   public Integer call() throws IOException {
     Path in = source.tfjs != null ? source.tfjs : source.onnx;
@@ -137,6 +149,9 @@ public final class ConvertCommand implements Callable<Integer> {
       }
     }
     model = withMetadata(model, metadata);
+    if (inputSize != null) {
+      model = withInputSize(model, size(inputSize));
+    }
     byte[] bytes = model.toByteArray();
     // what is written must load: the engine reads it back before the file is replaced
     Model loaded = Model.load(bytes, out.toString());
@@ -182,6 +197,46 @@ public final class ConvertCommand implements Callable<Integer> {
     metadata.forEach(
         (k, v) -> b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
     return b.build();
+  }
+
+  /** Sets symbolic H and W of rank-4 graph inputs (not initializers listed as inputs). */
+  static ModelProto withInputSize(ModelProto model, int[] hw) {
+    ModelProto.Builder b = model.toBuilder();
+    Set<String> initializers = new HashSet<>();
+    model.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
+    for (ValueInfoProto.Builder in : b.getGraphBuilder().getInputBuilderList()) {
+      if (initializers.contains(in.getName())) {
+        continue;
+      }
+      TensorShapeProto.Builder shape = in.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder();
+      if (shape.getDimCount() != 4) {
+        continue;
+      }
+      for (int i = 0; i < 2; i++) {
+        TensorShapeProto.Dimension.Builder d = shape.getDimBuilder(2 + i);
+        if (!d.hasDimValue()) {
+          d.clearDimParam().setDimValue(hw[i]);
+        }
+      }
+    }
+    return b.build();
+  }
+
+  private int[] size(String text) {
+    String[] parts = text.toLowerCase(java.util.Locale.ROOT).split("x");
+    try {
+      if (parts.length == 2) {
+        int h = Integer.parseInt(parts[0].strip());
+        int w = Integer.parseInt(parts[1].strip());
+        if (h > 0 && w > 0) {
+          return new int[] {h, w};
+        }
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ParameterException(
+        spec.commandLine(), "--input-size needs HxW with positive numbers, not '" + text + "'");
   }
 
   private String numbers(String option, String list) {

@@ -147,6 +147,53 @@ class ConvertCommandTest {
   }
 
   @Test
+  void inputSizeFixesSymbolicHeightAndWidth() throws Exception {
+    Path fc = dir.resolve("fc.onnx");
+    assertEquals(0, run("convert", "--tfjs", modelJson.toString(), "--out", fc.toString()).exit());
+    io.framegate.proto.onnx.ModelProto m =
+        io.framegate.proto.onnx.ModelProto.parseFrom(Files.readAllBytes(fc));
+    // make the input [N, 3, h, w] with symbolic h and w, as Paddle2ONNX exports do
+    io.framegate.proto.onnx.ModelProto.Builder b = m.toBuilder();
+    var shape =
+        b.getGraphBuilder()
+            .getInputBuilder(0)
+            .getTypeBuilder()
+            .getTensorTypeBuilder()
+            .getShapeBuilder();
+    shape.clearDim();
+    shape.addDimBuilder().setDimParam("N");
+    shape.addDimBuilder().setDimValue(3);
+    shape.addDimBuilder().setDimParam("h");
+    shape.addDimBuilder().setDimParam("w");
+    Path symbolic = dir.resolve("symbolic.onnx");
+    Files.write(symbolic, b.build().toByteArray());
+    Path fixed = dir.resolve("fixed.onnx");
+
+    Run r =
+        run(
+            "convert",
+            "--onnx",
+            symbolic.toString(),
+            "--out",
+            fixed.toString(),
+            "--input-size",
+            "48x192");
+
+    assertEquals(0, r.exit(), r.err());
+    assertArrayEquals(new int[] {-1, 3, 48, 192}, Model.load(fixed).inputs().getFirst().shape());
+    Run bad =
+        run(
+            "convert",
+            "--onnx",
+            symbolic.toString(),
+            "--out",
+            fixed.toString(),
+            "--input-size",
+            "48");
+    assertEquals(2, bad.exit(), bad.err());
+  }
+
+  @Test
   void badInputsAreOneLineErrors() throws Exception {
     Run missing = run("convert", "--tfjs", dir.resolve("nope.json").toString(), "--out", "x.onnx");
     assertEquals(2, missing.exit());
