@@ -159,7 +159,8 @@ public final class ConvertCommand implements Callable<Integer> {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Path tmp = Files.createTempFile(parent, ".convert", ".onnx");
+    // a sibling, so that the move is atomic; created like any file (not 0600 as temp files are)
+    Path tmp = out.resolveSibling("." + out.getFileName() + ".partial");
     try {
       Files.write(tmp, bytes);
       Files.move(
