@@ -12,14 +12,22 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-/** The {@code framegate} command line: {@code infer}, {@code ops}. */
+/**
+ * The {@code framegate} command line: {@code infer}, {@code ops}, {@code bench}, {@code convert}.
+ */
 @Command(
     name = "framegate",
     mixinStandardHelpOptions = true,
     versionProvider = FramegateCli.Version.class,
     modelTransformer = FramegateCli.ErrorHandling.class,
     description = "Runs ONNX models on the JVM and on accelerators.",
-    subcommands = {InferCommand.class, OpsCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      InferCommand.class,
+      OpsCommand.class,
+      BenchCommand.class,
+      ConvertCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class FramegateCli implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -36,7 +44,8 @@ public final class FramegateCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "missing command: infer or ops");
+    throw new ParameterException(
+        spec.commandLine(), "missing command: infer, ops, bench or convert");
   }
 
   /**
