@@ -83,9 +83,11 @@ public final class Backends {
    */
   public static List<Backend> available() {
     Discovery d = discover();
+    // a build without device backends is the ordinary CPU build ('framegate devices' says so); a
+    // device provider that is present but cannot start is worth a warning, once
     if (!d.notes().isEmpty() && REPORTED.compareAndSet(false, true)) {
       LOG.log(
-          d.providerFailed() ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+          d.providerFailed() ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
           String.join("; ", d.notes()) + "; using the JVM backends");
     }
     return d.all();

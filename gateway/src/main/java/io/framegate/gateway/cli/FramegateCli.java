@@ -25,6 +25,8 @@ import picocli.CommandLine.Spec;
       InferCommand.class,
       OpsCommand.class,
       BenchCommand.class,
+      DevicesCommand.class,
+      VerifyCommand.class,
       ConvertCommand.class,
       CommandLine.HelpCommand.class
     })
