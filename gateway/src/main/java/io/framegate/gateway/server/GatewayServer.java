@@ -39,9 +39,7 @@ public final class GatewayServer implements AutoCloseable {
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
   private static final List<String> SERVICES =
-      List.of(
-          GRPCInferenceServiceGrpc.SERVICE_NAME,
-          VideoInferenceGrpc.SERVICE_NAME);
+      List.of(GRPCInferenceServiceGrpc.SERVICE_NAME, VideoInferenceGrpc.SERVICE_NAME);
 
   private final Server server;
   private final HealthStatusManager health;

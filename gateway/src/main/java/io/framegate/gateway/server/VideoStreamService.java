@@ -66,8 +66,7 @@ final class VideoStreamService extends VideoInferenceGrpc.VideoInferenceImplBase
       this.endOnShutdown =
           () -> {
             streams.values().forEach(FrameStream::complete);
-            out.endWhenFlushed(
-                Status.UNAVAILABLE.withDescription("the server is shutting down"));
+            out.endWhenFlushed(Status.UNAVAILABLE.withDescription("the server is shutting down"));
           };
     }
 
