@@ -12,7 +12,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-/** The {@code framegate} command line: {@code infer}, {@code ops}, {@code bench}. */
+/**
+ * The {@code framegate} command line: {@code infer}, {@code ops}, {@code bench}, {@code serve},
+ * {@code stream}.
+ */
 @Command(
     name = "framegate",
     mixinStandardHelpOptions = true,
@@ -23,6 +26,8 @@ import picocli.CommandLine.Spec;
       InferCommand.class,
       OpsCommand.class,
       BenchCommand.class,
+      ServeCommand.class,
+      StreamCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class FramegateCli implements Callable<Integer> {
@@ -41,7 +46,8 @@ public final class FramegateCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "missing command: infer, ops or bench");
+    throw new ParameterException(
+        spec.commandLine(), "missing command: infer, ops, bench, serve or stream");
   }
 
   /**

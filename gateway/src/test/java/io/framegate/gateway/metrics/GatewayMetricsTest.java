@@ -29,8 +29,7 @@ class GatewayMetricsTest {
     m.fallback("cls", "gpu0", new RuntimeException("lost"));
 
     assertEquals(
-        3,
-        registry.get("framegate.request").tags("model", "cls", "outcome", "ok").timer().count());
+        3, registry.get("framegate.request").tags("model", "cls", "outcome", "ok").timer().count());
     assertEquals(
         1,
         registry.get("framegate.request").tags("device", GatewayMetrics.NO_DEVICE).timer().count());
@@ -48,19 +47,22 @@ class GatewayMetricsTest {
     assertEquals(1, t.batchesBySize().get(4)[0]);
 
     try (MetricsEndpoint endpoint =
-        MetricsEndpoint.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry)) {
+        MetricsEndpoint.start(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry)) {
       HttpResponse<String> r;
       try (HttpClient http = HttpClient.newHttpClient()) {
         r =
             http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
                     .timeout(java.time.Duration.ofSeconds(30))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
       }
       assertEquals(200, r.statusCode());
       String body = r.body();
-      assertTrue(body.contains("framegate_frames_rejected_total{device=\"none\",model=\"cls\"} 1"), body);
+      assertTrue(
+          body.contains("framegate_frames_rejected_total{device=\"none\",model=\"cls\"} 1"), body);
       assertTrue(body.contains("framegate_queue_depth{model=\"cls\"} 3"), body);
       assertTrue(body.contains("framegate_request_seconds_count{"), body);
     }

@@ -34,7 +34,8 @@ class ModelRepositoryTest {
 
   private ConfigException fails(String config) throws Exception {
     model("m", config);
-    return assertThrows(ConfigException.class, () -> ModelRepository.load(dir, null, PipelineMetrics.NONE));
+    return assertThrows(
+        ConfigException.class, () -> ModelRepository.load(dir, null, PipelineMetrics.NONE));
   }
 
   @Test
@@ -112,7 +113,8 @@ class ModelRepositoryTest {
     mentions(fails("mean: [0.1, 0.2, 0.3]\n"), "config.yaml", "'mean'", "1 channels");
     mentions(fails("std: [0]\n"), "config.yaml", "'std'", "positive");
     mentions(fails("labels: missing.txt\n"), "config.yaml", "'labels'", "does not exist");
-    mentions(fails("backend: warp-drive\n"), "config.yaml", "'backend'", "warp-drive", "jvm-reference");
+    mentions(
+        fails("backend: warp-drive\n"), "config.yaml", "'backend'", "warp-drive", "jvm-reference");
     mentions(fails("input: nope\n"), "config.yaml", "'input'", "pixels");
     mentions(fails("max_batch: 8\nqueue_capacity: 4\n"), "'queue_capacity'", "at least max_batch");
     mentions(fails("profiles:\n  edge: {max_batch: -1}\n"), "'profiles.edge.max_batch'");
@@ -122,11 +124,13 @@ class ModelRepositoryTest {
   @Test
   void aFolderWithoutAModelOrARepositoryWithoutFoldersIsRefused() throws Exception {
     ConfigException empty =
-        assertThrows(ConfigException.class, () -> ModelRepository.load(dir, null, PipelineMetrics.NONE));
+        assertThrows(
+            ConfigException.class, () -> ModelRepository.load(dir, null, PipelineMetrics.NONE));
     mentions(empty, "no model folders");
     Files.createDirectories(dir.resolve("x"));
     mentions(
-        assertThrows(ConfigException.class, () -> ModelRepository.load(dir, null, PipelineMetrics.NONE)),
+        assertThrows(
+            ConfigException.class, () -> ModelRepository.load(dir, null, PipelineMetrics.NONE)),
         "x/model.onnx");
   }
 }
