@@ -73,9 +73,10 @@ public final class FrameStream {
         }
       }
       order.add(task);
-      // Inside the lock, so that a newer frame of this stream cannot drop it before it is queued.
-      pipeline.enqueue(task);
     }
+    // Outside the lock: queueing may decode and fail frames of other streams synchronously. A
+    // frame dropped before it is queued is simply not queued.
+    pipeline.enqueue(task);
     if (!dropped.isEmpty()) {
       pipeline.countDropped(dropped.size());
       for (FrameTask d : dropped) {
@@ -123,8 +124,9 @@ public final class FrameStream {
 
   /** Called by the pipeline, once per frame, when its result is known. */
   void finished(FrameTask task, FrameResult result) {
-    FrameResult stamped = result.withDroppedBefore(task.droppedBefore);
+    FrameResult stamped;
     synchronized (this) {
+      stamped = result.withDroppedBefore(task.droppedBefore);
       if (!cancelled) {
         task.ready = stamped;
         while (!order.isEmpty() && order.peek().ready != null) {

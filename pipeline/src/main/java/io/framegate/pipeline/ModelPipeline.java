@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -59,7 +58,6 @@ public final class ModelPipeline implements AutoCloseable {
   private final FrameQueue queue;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
-  private final Disposable flow;
 
   private ModelPipeline(Builder b, List<Dispatcher> dispatchers) {
     this.name = b.name;
@@ -75,21 +73,20 @@ public final class ModelPipeline implements AutoCloseable {
     Batcher batcher = new Batcher(policy, b.timer);
     // Decoding of the next batch overlaps the running of the previous ones: concatMap keeps
     // batches in order, flatMap runs as many as there are devices.
-    this.flow =
-        queue
-            .flux()
-            .transform(batcher::apply)
-            .concatMap(tasks -> Mono.fromCallable(() -> assemble(tasks)).subscribeOn(ingest), 0)
-            .flatMap(
-                batch ->
-                    Mono.defer(
-                        () -> {
-                          Dispatcher d = idle.poll();
-                          return Mono.fromRunnable(() -> execute(batch, d)).subscribeOn(d.worker());
-                        }),
-                dispatchers.size(),
-                1)
-            .subscribe(null, this::flowFailed, this::drained);
+    queue
+        .flux()
+        .transform(batcher::apply)
+        .concatMap(tasks -> Mono.fromCallable(() -> assemble(tasks)).subscribeOn(ingest), 1)
+        .flatMap(
+            batch ->
+                Mono.defer(
+                    () -> {
+                      Dispatcher d = idle.poll();
+                      return Mono.fromRunnable(() -> execute(batch, d)).subscribeOn(d.worker());
+                    }),
+            dispatchers.size(),
+            1)
+        .subscribe(null, this::flowFailed, this::drained);
   }
 
   /**
@@ -184,7 +181,7 @@ public final class ModelPipeline implements AutoCloseable {
       return;
     }
     switch (queue.offer(task)) {
-      case ACCEPTED -> {}
+      case ACCEPTED, GONE -> {}
       case FULL -> {
         metrics.rejected(name);
         finish(
@@ -438,10 +435,6 @@ public final class ModelPipeline implements AutoCloseable {
   @Override
   public void close() {
     closeAsync().join();
-  }
-
-  boolean flowDisposed() {
-    return flow.isDisposed();
   }
 
   /** Settings for a {@link ModelPipeline}; devices are compiled by {@link #build()}. */
