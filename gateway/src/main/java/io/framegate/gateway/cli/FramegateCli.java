@@ -13,8 +13,8 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code framegate} command line: {@code infer}, {@code ops}, {@code bench}, {@code serve},
- * {@code stream}.
+ * The {@code framegate} command line: {@code infer}, {@code ops}, {@code bench}, {@code convert},
+ * {@code serve}, {@code stream}.
  */
 @Command(
     name = "framegate",
@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       InferCommand.class,
       OpsCommand.class,
       BenchCommand.class,
+      ConvertCommand.class,
       ServeCommand.class,
       StreamCommand.class,
       CommandLine.HelpCommand.class
@@ -47,7 +48,7 @@ public final class FramegateCli implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new ParameterException(
-        spec.commandLine(), "missing command: infer, ops, bench, serve or stream");
+        spec.commandLine(), "missing command: infer, ops, bench, convert, serve or stream");
   }
 
   /**
