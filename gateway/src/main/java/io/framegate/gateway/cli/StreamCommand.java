@@ -91,6 +91,15 @@ public final class StreamCommand implements Callable<Integer> {
   int frames;
 
   @Option(
+      names = "--in-flight",
+      defaultValue = "8",
+      paramLabel = "N",
+      description =
+          "Frames per stream sent and not yet answered, at most (default ${DEFAULT-VALUE}); more"
+              + " only fill the server's queue.")
+  int inFlight;
+
+  @Option(
       names = "--latest-wins",
       description = "Let the server drop older frames of a stream that is behind.")
   boolean latestWins;
