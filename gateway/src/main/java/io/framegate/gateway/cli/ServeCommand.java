@@ -73,7 +73,7 @@ public final class ServeCommand implements Callable<Integer> {
                 NettyServerBuilder.forAddress(new InetSocketAddress(c.host(), c.port())),
                 metrics,
                 new FramegateCli.Version().getVersion()[0])
-            .installShutdownHook();
+            .installShutdownHook(c.grace());
     try {
       // Listening already (health NOT_SERVING) while the plans compile and warm up.
       server.serve(ModelRepository.load(c.repository(), c.profile(), metrics));

@@ -46,6 +46,7 @@ public final class GatewayServer implements AutoCloseable {
   private final ServingState state;
   private final AtomicReference<CompletableFuture<Void>> stopping = new AtomicReference<>();
   private final Thread shutdownHook;
+  private volatile Duration hookGrace = DEFAULT_GRACE;
 
   private GatewayServer(Server server, HealthStatusManager health, ServingState state) {
     this.server = server;
@@ -57,7 +58,7 @@ public final class GatewayServer implements AutoCloseable {
             .unstarted(
                 () -> {
                   log.info("event=signal action=shutdown");
-                  shutdown(DEFAULT_GRACE).join();
+                  shutdown(hookGrace).join();
                 });
   }
 
@@ -117,8 +118,12 @@ public final class GatewayServer implements AutoCloseable {
     return state.ready();
   }
 
-  /** Registers a JVM shutdown hook (SIGTERM, Ctrl-C) that shuts down gracefully. */
-  public GatewayServer installShutdownHook() {
+  /**
+   * Registers a JVM shutdown hook (SIGTERM, Ctrl-C) that shuts down gracefully, waiting at most
+   * {@code grace} for calls to end.
+   */
+  public GatewayServer installShutdownHook(Duration grace) {
+    hookGrace = Objects.requireNonNull(grace, "grace");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     return this;
   }
