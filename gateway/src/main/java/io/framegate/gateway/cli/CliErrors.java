@@ -3,6 +3,8 @@ package io.framegate.gateway.cli;
 import io.framegate.accelerator.error.DeviceFailureException;
 import io.framegate.accelerator.error.InvalidInputException;
 import io.framegate.accelerator.error.InvalidModelException;
+import io.framegate.gateway.config.ConfigException;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -41,6 +43,13 @@ final class CliErrors
           case InvalidModelException e -> "invalid model: " + oneLine(e.getMessage());
           case InvalidInputException e -> "invalid input: " + oneLine(e.getMessage());
           case DeviceFailureException e -> "device failure: " + oneLine(e.getMessage());
+          case ConfigException e -> "configuration: " + oneLine(e.getMessage());
+          case StatusRuntimeException e ->
+              "the server answered "
+                  + e.getStatus().getCode()
+                  + (e.getStatus().getDescription() == null
+                      ? ""
+                      : ": " + oneLine(e.getStatus().getDescription()));
           case IOException e -> oneLine(e.getMessage());
           case UncheckedIOException e -> oneLine(e.getCause().getMessage());
           default ->

@@ -13,7 +13,8 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code framegate} command line: {@code infer}, {@code ops}, {@code bench}, {@code convert}.
+ * The {@code framegate} command line: {@code infer}, {@code ops}, {@code bench}, {@code convert},
+ * {@code serve}, {@code stream}.
  */
 @Command(
     name = "framegate",
@@ -28,6 +29,8 @@ import picocli.CommandLine.Spec;
       DevicesCommand.class,
       VerifyCommand.class,
       ConvertCommand.class,
+      ServeCommand.class,
+      StreamCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class FramegateCli implements Callable<Integer> {
@@ -47,7 +50,7 @@ public final class FramegateCli implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new ParameterException(
-        spec.commandLine(), "missing command: infer, ops, bench or convert");
+        spec.commandLine(), "missing command: infer, ops, bench, convert, serve or stream");
   }
 
   /**
