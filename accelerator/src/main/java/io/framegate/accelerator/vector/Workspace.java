@@ -1,0 +1,36 @@
+package io.framegate.accelerator.vector;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Scratch memory of one plan, allocated when the plan is built: one packed-B block per worker slot.
+ * Steps run one at a time, so all of a plan's steps share it. A parallel step runs {@link #slots()}
+ * ranges of one slot each; each slot claims work items from a shared counter until none are left,
+ * so fast threads take more items while every slot keeps its own scratch.
+ */
+final class Workspace {
+  private final float[][] packedB;
+  private final AtomicInteger next = new AtomicInteger();
+
+  Workspace(int slots) {
+    packedB = new float[slots][Sgemm.PACKED_B_FLOATS];
+  }
+
+  int slots() {
+    return packedB.length;
+  }
+
+  float[] packedB(int slot) {
+    return packedB[slot];
+  }
+
+  /** Starts handing out work items 0, 1, 2... (called by the step before its parallel loop). */
+  void resetItems() {
+    next.set(0);
+  }
+
+  /** The next unclaimed work item. */
+  int claimItem() {
+    return next.getAndIncrement();
+  }
+}
