@@ -76,8 +76,9 @@ final class ConvStep implements Step {
         (lo, hi) -> {
           for (int s = lo; s < hi; s++) {
             float[] bp = ws.packedB(s);
+            float[] edge = ws.edge(s);
             for (int item = ws.claimItem(); item < items; item = ws.claimItem()) {
-              work(item, bp);
+              work(item, bp, edge);
             }
           }
         };
@@ -89,7 +90,7 @@ final class ConvStep implements Step {
     loops.forRange(ws.slots(), body);
   }
 
-  private void work(int item, float[] bp) {
+  private void work(int item, float[] bp, float[] edge) {
     int split = item % rowSplits;
     int rest = item / rowSplits;
     int block = rest % colBlocks;
@@ -135,7 +136,8 @@ final class ConvStep implements Step {
               res,
               act,
               p,
-              q);
+              q,
+              edge);
         }
       }
     }

@@ -1,7 +1,6 @@
 package io.framegate.accelerator.vector;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -126,7 +125,7 @@ final class DenseKernels {
       float[] c,
       int cRow,
       int cCol) {
-    float s = acc.reduceLanes(VectorOperators.ADD);
+    float s = Sgemm.sum(acc);
     for (int l = bound; l < k; l++) {
       s += x[x0 + l] * w[w0 + l];
     }

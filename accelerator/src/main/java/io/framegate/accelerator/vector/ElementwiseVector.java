@@ -66,7 +66,7 @@ final class ElementwiseVector {
         for (int s = 0; s < bound; s += VL) {
           acc = acc.add(FloatVector.fromArray(S, x, base + s));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Sgemm.sum(acc);
         for (int s = bound; s < n; s++) {
           sum += x[base + s];
         }

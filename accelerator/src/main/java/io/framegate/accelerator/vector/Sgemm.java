@@ -2,7 +2,6 @@ package io.framegate.accelerator.vector;
 
 import io.framegate.accelerator.kernel.Activation;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -73,7 +72,8 @@ public final class Sgemm {
    * C(r, j) = e(Σ_{l<kc} A(l, r)·B(l, j)) for r &lt; rows, j &lt; cols, where {@code e} adds {@code
    * bias[biasOff + r]} (first block) or the stored partial sum (later blocks) and, in the last
    * block, the residual R (same layout as C) and the activation. A is at {@code a[aOff + l·MR +
-   * r]}, B at {@code b[bOff + l·NR + j]}, C at {@code c[cOff + r·ldc + j]}.
+   * r]}, B at {@code b[bOff + l·NR + j]}, C at {@code c[cOff + r·ldc + j]}. {@code edge} is the
+   * calling worker's MR×NR scratch for partial tiles.
    */
   static void tile(
       float[] a,
@@ -93,19 +93,64 @@ public final class Sgemm {
       float[] res,
       int act,
       float p,
-      float q) {
-    FloatVector c00 = FloatVector.zero(S);
-    FloatVector c01 = c00;
-    FloatVector c10 = c00;
-    FloatVector c11 = c00;
-    FloatVector c20 = c00;
-    FloatVector c21 = c00;
-    FloatVector c30 = c00;
-    FloatVector c31 = c00;
-    FloatVector c40 = c00;
-    FloatVector c41 = c00;
-    FloatVector c50 = c00;
-    FloatVector c51 = c00;
+      float q,
+      float[] edge) {
+    boolean full = rows == MR && cols == NR;
+    FloatVector c00;
+    FloatVector c01;
+    FloatVector c10;
+    FloatVector c11;
+    FloatVector c20;
+    FloatVector c21;
+    FloatVector c30;
+    FloatVector c31;
+    FloatVector c40;
+    FloatVector c41;
+    FloatVector c50;
+    FloatVector c51;
+    int o = cOff;
+    // everything stays in this one method, without calls that take or return vectors: a vector
+    // passed to a method that is not inlined is boxed on the heap
+    if (!full) {
+      c00 = FloatVector.zero(S);
+      c01 = c00;
+      c10 = c00;
+      c11 = c00;
+      c20 = c00;
+      c21 = c00;
+      c30 = c00;
+      c31 = c00;
+      c40 = c00;
+      c41 = c00;
+      c50 = c00;
+      c51 = c00;
+    } else if (first) {
+      c00 = FloatVector.broadcast(S, bias[biasOff]);
+      c01 = c00;
+      c10 = FloatVector.broadcast(S, bias[biasOff + 1]);
+      c11 = c10;
+      c20 = FloatVector.broadcast(S, bias[biasOff + 2]);
+      c21 = c20;
+      c30 = FloatVector.broadcast(S, bias[biasOff + 3]);
+      c31 = c30;
+      c40 = FloatVector.broadcast(S, bias[biasOff + 4]);
+      c41 = c40;
+      c50 = FloatVector.broadcast(S, bias[biasOff + 5]);
+      c51 = c50;
+    } else {
+      c00 = FloatVector.fromArray(S, c, o);
+      c01 = FloatVector.fromArray(S, c, o + VL);
+      c10 = FloatVector.fromArray(S, c, o + ldc);
+      c11 = FloatVector.fromArray(S, c, o + ldc + VL);
+      c20 = FloatVector.fromArray(S, c, o + 2 * ldc);
+      c21 = FloatVector.fromArray(S, c, o + 2 * ldc + VL);
+      c30 = FloatVector.fromArray(S, c, o + 3 * ldc);
+      c31 = FloatVector.fromArray(S, c, o + 3 * ldc + VL);
+      c40 = FloatVector.fromArray(S, c, o + 4 * ldc);
+      c41 = FloatVector.fromArray(S, c, o + 4 * ldc + VL);
+      c50 = FloatVector.fromArray(S, c, o + 5 * ldc);
+      c51 = FloatVector.fromArray(S, c, o + 5 * ldc + VL);
+    }
     int ai = aOff;
     int bi = bOff;
     for (int l = 0; l < kc; l++, ai += MR, bi += NR) {
@@ -130,114 +175,60 @@ public final class Sgemm {
       c50 = av.fma(b0, c50);
       c51 = av.fma(b1, c51);
     }
-    int o = cOff;
-    if (rows == MR && cols == NR) {
-      store(c00, c, o, bias, biasOff, first, last, res, act, p, q);
-      store(c01, c, o + VL, bias, biasOff, first, last, res, act, p, q);
-      o += ldc;
-      store(c10, c, o, bias, biasOff + 1, first, last, res, act, p, q);
-      store(c11, c, o + VL, bias, biasOff + 1, first, last, res, act, p, q);
-      o += ldc;
-      store(c20, c, o, bias, biasOff + 2, first, last, res, act, p, q);
-      store(c21, c, o + VL, bias, biasOff + 2, first, last, res, act, p, q);
-      o += ldc;
-      store(c30, c, o, bias, biasOff + 3, first, last, res, act, p, q);
-      store(c31, c, o + VL, bias, biasOff + 3, first, last, res, act, p, q);
-      o += ldc;
-      store(c40, c, o, bias, biasOff + 4, first, last, res, act, p, q);
-      store(c41, c, o + VL, bias, biasOff + 4, first, last, res, act, p, q);
-      o += ldc;
-      store(c50, c, o, bias, biasOff + 5, first, last, res, act, p, q);
-      store(c51, c, o + VL, bias, biasOff + 5, first, last, res, act, p, q);
-      return;
-    }
-    // a partial tile at the bottom or right edge
-    int n0 = Math.min(cols, VL);
-    int n1 = cols - n0;
-    storePartial(c00, c01, n0, n1, c, o, bias, biasOff, first, last, res, act, p, q);
-    if (rows > 1) {
-      storePartial(c10, c11, n0, n1, c, o + ldc, bias, biasOff + 1, first, last, res, act, p, q);
-    }
-    if (rows > 2) {
-      storePartial(
-          c20, c21, n0, n1, c, o + 2 * ldc, bias, biasOff + 2, first, last, res, act, p, q);
-    }
-    if (rows > 3) {
-      storePartial(
-          c30, c31, n0, n1, c, o + 3 * ldc, bias, biasOff + 3, first, last, res, act, p, q);
-    }
-    if (rows > 4) {
-      storePartial(
-          c40, c41, n0, n1, c, o + 4 * ldc, bias, biasOff + 4, first, last, res, act, p, q);
-    }
-    if (rows > 5) {
-      storePartial(
-          c50, c51, n0, n1, c, o + 5 * ldc, bias, biasOff + 5, first, last, res, act, p, q);
+    float[] dst = full ? c : edge;
+    int d = full ? o : 0;
+    int ld = full ? ldc : NR;
+    c00.intoArray(dst, d);
+    c01.intoArray(dst, d + VL);
+    c10.intoArray(dst, d + ld);
+    c11.intoArray(dst, d + ld + VL);
+    c20.intoArray(dst, d + 2 * ld);
+    c21.intoArray(dst, d + 2 * ld + VL);
+    c30.intoArray(dst, d + 3 * ld);
+    c31.intoArray(dst, d + 3 * ld + VL);
+    c40.intoArray(dst, d + 4 * ld);
+    c41.intoArray(dst, d + 4 * ld + VL);
+    c50.intoArray(dst, d + 5 * ld);
+    c51.intoArray(dst, d + 5 * ld + VL);
+    if (!full) {
+      flushEdge(edge, c, o, ldc, rows, cols, bias, biasOff, first, last, res, act, p, q);
+    } else if (last && (res != null || act != Activation.NONE)) {
+      epilogue(c, o, ldc, res, act, p, q);
     }
   }
 
-  private static void storePartial(
-      FloatVector v0,
-      FloatVector v1,
-      int n0,
-      int n1,
-      float[] c,
-      int o,
-      float[] bias,
-      int biasOff,
-      boolean first,
-      boolean last,
-      float[] res,
-      int act,
-      float p,
-      float q) {
-    if (n0 == VL) {
-      store(v0, c, o, bias, biasOff, first, last, res, act, p, q);
-    } else {
-      storeMasked(v0, n0, c, o, bias, biasOff, first, last, res, act, p, q);
-    }
-    if (n1 == VL) {
-      store(v1, c, o + VL, bias, biasOff, first, last, res, act, p, q);
-    } else if (n1 > 0) {
-      storeMasked(v1, n1, c, o + VL, bias, biasOff, first, last, res, act, p, q);
-    }
-  }
-
-  private static void store(
-      FloatVector v,
-      float[] c,
-      int o,
-      float[] bias,
-      int biasOff,
-      boolean first,
-      boolean last,
-      float[] res,
-      int act,
-      float p,
-      float q) {
-    v = first ? v.add(bias[biasOff]) : v.add(FloatVector.fromArray(S, c, o));
-    if (last) {
-      if (res != null) {
-        v = v.add(FloatVector.fromArray(S, res, o));
-      }
-      if (vectorActivation(act)) {
-        activate(v, act, p, q).intoArray(c, o);
-      } else {
-        v.intoArray(c, o);
-        for (int j = 0; j < VL; j++) {
-          c[o + j] = Activation.apply(act, c[o + j], p, q);
+  /** C(r, j) = act(C(r, j) + R(r, j)) over one full register tile. */
+  private static void epilogue(float[] c, int o, int ldc, float[] res, int act, float p, float q) {
+    boolean vector = vectorActivation(act);
+    for (int r = 0; r < MR; r++, o += ldc) {
+      for (int j = 0; j < NR; j += VL) {
+        FloatVector v = FloatVector.fromArray(S, c, o + j);
+        if (res != null) {
+          v = v.add(FloatVector.fromArray(S, res, o + j));
+        }
+        if (vector) {
+          activate(v, act, p, q).intoArray(c, o + j);
+        } else {
+          v.intoArray(c, o + j);
+          for (int i = o + j; i < o + j + VL; i++) {
+            c[i] = Activation.apply(act, c[i], p, q);
+          }
         }
       }
-    } else {
-      v.intoArray(c, o);
     }
   }
 
-  private static void storeMasked(
-      FloatVector v,
-      int n,
+  /**
+   * C(r, j) = e(T(r, j)) for the valid part of a partial tile whose raw sums are in {@code t}
+   * ({@code [MR][NR]}); e as in {@link #tile}.
+   */
+  static void flushEdge(
+      float[] t,
       float[] c,
       int o,
+      int ldc,
+      int rows,
+      int cols,
       float[] bias,
       int biasOff,
       boolean first,
@@ -246,23 +237,31 @@ public final class Sgemm {
       int act,
       float p,
       float q) {
-    VectorMask<Float> m = S.indexInRange(0, n);
-    v = first ? v.add(bias[biasOff]) : v.add(FloatVector.fromArray(S, c, o, m));
-    if (last) {
-      if (res != null) {
-        v = v.add(FloatVector.fromArray(S, res, o, m));
-      }
-      if (vectorActivation(act)) {
-        activate(v, act, p, q).intoArray(c, o, m);
-      } else {
-        v.intoArray(c, o, m);
-        for (int j = 0; j < n; j++) {
-          c[o + j] = Activation.apply(act, c[o + j], p, q);
+    for (int r = 0; r < rows; r++) {
+      int row = o + r * ldc;
+      for (int j = 0; j < cols; j++) {
+        float v = t[r * NR + j] + (first ? bias[biasOff + r] : c[row + j]);
+        if (last) {
+          if (res != null) {
+            v += res[row + j];
+          }
+          v = Activation.apply(act, v, p, q);
         }
+        c[row + j] = v;
       }
-    } else {
-      v.intoArray(c, o, m);
     }
+  }
+
+  /**
+   * Σ lanes in lane order: unlike {@code reduceLanes(ADD)}, whose order is unspecified and differs
+   * between the interpreter and compiled code, the result never depends on JIT state.
+   */
+  static float sum(FloatVector v) {
+    float s = 0f;
+    for (int i = 0; i < VL; i++) {
+      s += v.lane(i);
+    }
+    return s;
   }
 
   /** The vectorisable activations of {@link Activation}; p and q as there. */

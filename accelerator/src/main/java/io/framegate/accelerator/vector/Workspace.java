@@ -10,10 +10,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Workspace {
   private final float[][] packedB;
+  private final float[][] edges;
   private final AtomicInteger next = new AtomicInteger();
 
   Workspace(int slots) {
     packedB = new float[slots][Sgemm.PACKED_B_FLOATS];
+    edges = new float[slots][Sgemm.MR * Sgemm.NR];
   }
 
   int slots() {
@@ -22,6 +24,11 @@ final class Workspace {
 
   float[] packedB(int slot) {
     return packedB[slot];
+  }
+
+  /** The slot's MR×NR scratch for partial register tiles. */
+  float[] edge(int slot) {
+    return edges[slot];
   }
 
   /** Starts handing out work items 0, 1, 2... (called by the step before its parallel loop). */
