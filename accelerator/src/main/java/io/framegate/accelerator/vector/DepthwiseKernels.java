@@ -2,11 +2,14 @@ package io.framegate.accelerator.vector;
 
 import io.framegate.accelerator.kernel.Activation;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Depthwise convolution (one filter per channel), one output plane at a time: each output vector
- * accumulates all its taps in a register, so the plane is written once.
+ * Depthwise convolution (one filter per channel), one plane at a time. The input plane is first
+ * copied into scratch with its zero padding made explicit and its columns split by phase modulo the
+ * stride ({@code X_r(i, j) = X(i − P, S·j + r − P)}), so that every tap of a row of outputs is a
+ * contiguous vector load with no bounds tests, for any stride and dilation.
  */
 final class DepthwiseKernels {
   private DepthwiseKernels() {}
@@ -14,11 +17,27 @@ final class DepthwiseKernels {
   private static final VectorSpecies<Float> S = Sgemm.S;
   private static final int VL = Sgemm.VL;
 
+  /** Rows of the padded plane. */
+  static int paddedRows(ConvGeometry g) {
+    return (g.oh() - 1) * g.sh() + (g.kh() - 1) * g.dh() + 1;
+  }
+
+  /** Columns of one phase of the padded plane: every output vector, even the last, fits. */
+  static int phaseWidth(ConvGeometry g) {
+    int outCols = (g.ow() + VL - 1) / VL * VL;
+    return outCols + ((g.kw() - 1) * g.dw()) / g.sw() + 1;
+  }
+
+  /** Floats of scratch one plane needs. */
+  static int scratchFloats(ConvGeometry g) {
+    return paddedRows(g) * g.sw() * phaseWidth(g);
+  }
+
   /**
-   * C(nc, j, k) = act(b(c) + Σ_{p,q} I(nc, jS−P+pΔ, kS−P+qΔ)·K(c, p, q) + R(nc, j, k)), taps
-   * outside the image skipped; range i ∈ [0, N·C) planes.
+   * C(c, j, k) = act(b(c) + Σ_{p,q} I(c, jS−P+pΔ, kS−P+qΔ)·K(c, p, q) + R(c, j, k)), zero outside
+   * the image; for plane {@code i} (= n·C + c) with scratch {@code xp} of {@link #scratchFloats}.
    */
-  static void planes(
+  static void plane(
       ConvGeometry g,
       float[] x,
       float[] w,
@@ -28,8 +47,8 @@ final class DepthwiseKernels {
       int act,
       float p,
       float q,
-      int lo,
-      int hi) {
+      int i,
+      float[] xp) {
     int h = g.h();
     int wd = g.w();
     int kh = g.kh();
@@ -38,114 +57,73 @@ final class DepthwiseKernels {
     int ow = g.ow();
     int sh = g.sh();
     int sw = g.sw();
-    int ph = g.ph();
-    int pw = g.pw();
     int dh = g.dh();
     int dw = g.dw();
-    int channels = g.c();
-    // columns whose every tap is inside the image
-    int inLo = Im2col.firstInside(-pw, sw);
-    int inHi = Im2col.endInside(-pw + (kw - 1) * dw, sw, wd, ow);
-    boolean vectorRows = sw == 1 && Sgemm.vectorActivation(act);
-    for (int i = lo; i < hi; i++) {
-      int c = i % channels;
-      int xPlane = i * h * wd;
-      int yPlane = i * oh * ow;
-      int wBase = c * kh * kw;
-      float b0 = bias == null ? 0f : bias[c];
-      for (int r = 0; r < oh; r++) {
-        int top = r * sh - ph;
-        int khLo = Im2col.firstInside(top, dh);
-        int khHi = Im2col.endInside(top, dh, h, kh);
-        int yRow = yPlane + r * ow;
-        int col = 0;
-        if (vectorRows && inHi - inLo >= VL) {
-          for (; col < inLo; col++) {
-            y[yRow + col] = edge(x, xPlane, w, wBase, b0, g, top, khLo, khHi, col);
+    int rows = paddedRows(g);
+    int pw = phaseWidth(g);
+    int rowStride = sw * pw;
+    int c = i % g.c();
+    int xPlane = i * h * wd;
+    // the padded, phase-split copy: row t, phase r, column j ↔ X(t − PH, S·j + r − PW)
+    for (int t = 0; t < rows; t++) {
+      int ih = t - g.ph();
+      boolean inside = ih >= 0 && ih < h;
+      int xRow = xPlane + ih * wd;
+      for (int r = 0; r < sw; r++) {
+        int dst = t * rowStride + r * pw;
+        for (int j = 0; j < pw; j++) {
+          int iw = sw * j + r - g.pw();
+          xp[dst + j] = inside && iw >= 0 && iw < wd ? x[xRow + iw] : 0f;
+        }
+      }
+    }
+    int wBase = c * kh * kw;
+    float b0 = bias == null ? 0f : bias[c];
+    boolean vectorAct = Sgemm.vectorActivation(act);
+    int yPlane = i * oh * ow;
+    for (int row = 0; row < oh; row++) {
+      int yRow = yPlane + row * ow;
+      for (int col = 0; col < ow; col += VL) {
+        FloatVector acc = FloatVector.broadcast(S, b0);
+        for (int a = 0; a < kh; a++) {
+          int src = (row * sh + a * dh) * rowStride + col;
+          int wRow = wBase + a * kw;
+          for (int t = 0; t < kw; t++) {
+            int tap = t * dw;
+            int off = src + (tap % sw) * pw + tap / sw;
+            acc = FloatVector.fromArray(S, xp, off).fma(FloatVector.broadcast(S, w[wRow + t]), acc);
           }
-          for (; col + VL <= inHi; col += VL) {
-            FloatVector acc = FloatVector.broadcast(S, b0);
-            for (int a = khLo; a < khHi; a++) {
-              int xRow = xPlane + (top + a * dh) * wd + col - pw;
-              int wRow = wBase + a * kw;
-              for (int t = 0; t < kw; t++) {
-                acc =
-                    FloatVector.fromArray(S, x, xRow + t * dw)
-                        .fma(FloatVector.broadcast(S, w[wRow + t]), acc);
-              }
-            }
-            if (res != null) {
-              acc = acc.add(FloatVector.fromArray(S, res, yRow + col));
-            }
+        }
+        int n = Math.min(VL, ow - col);
+        if (n == VL) {
+          if (res != null) {
+            acc = acc.add(FloatVector.fromArray(S, res, yRow + col));
+          }
+          if (vectorAct) {
             Sgemm.activate(acc, act, p, q).intoArray(y, yRow + col);
+          } else {
+            acc.intoArray(y, yRow + col);
+            finishScalar(y, yRow + col, VL, act, p, q);
           }
-          int done = col;
-          for (; col < ow; col++) {
-            y[yRow + col] = edge(x, xPlane, w, wBase, b0, g, top, khLo, khHi, col);
-          }
-          finishScalar(y, res, yRow, 0, inLo, act, p, q);
-          finishScalar(y, res, yRow, done, ow, act, p, q);
         } else {
-          for (; col < ow; col++) {
-            float s;
-            if (col >= inLo && col < inHi) {
-              s = b0;
-              int left = col * sw - pw;
-              for (int a = khLo; a < khHi; a++) {
-                int xRow = xPlane + (top + a * dh) * wd + left;
-                int wRow = wBase + a * kw;
-                for (int t = 0; t < kw; t++) {
-                  s += x[xRow + t * dw] * w[wRow + t];
-                }
-              }
-            } else {
-              s = edge(x, xPlane, w, wBase, b0, g, top, khLo, khHi, col);
-            }
-            y[yRow + col] = s;
+          VectorMask<Float> m = S.indexInRange(0, n);
+          if (res != null) {
+            acc = acc.add(FloatVector.fromArray(S, res, yRow + col, m));
           }
-          finishScalar(y, res, yRow, 0, ow, act, p, q);
+          if (vectorAct) {
+            Sgemm.activate(acc, act, p, q).intoArray(y, yRow + col, m);
+          } else {
+            acc.intoArray(y, yRow + col, m);
+            finishScalar(y, yRow + col, n, act, p, q);
+          }
         }
       }
     }
   }
 
-  /** One output with bounds tests on every column tap. */
-  private static float edge(
-      float[] x,
-      int xPlane,
-      float[] w,
-      int wBase,
-      float b0,
-      ConvGeometry g,
-      int top,
-      int khLo,
-      int khHi,
-      int col) {
-    int wd = g.w();
-    int kw = g.kw();
-    int left = col * g.sw() - g.pw();
-    float s = b0;
-    for (int a = khLo; a < khHi; a++) {
-      int xRow = xPlane + (top + a * g.dh()) * wd;
-      int wRow = wBase + a * kw;
-      for (int t = 0; t < kw; t++) {
-        int ix = left + t * g.dw();
-        if (ix >= 0 && ix < wd) {
-          s += x[xRow + ix] * w[wRow + t];
-        }
-      }
-    }
-    return s;
-  }
-
-  private static void finishScalar(
-      float[] y, float[] res, int yRow, int from, int to, int act, float p, float q) {
-    for (int col = from; col < to; col++) {
-      float v = y[yRow + col];
-      if (res != null) {
-        v += res[yRow + col];
-      }
-      y[yRow + col] = Activation.apply(act, v, p, q);
+  private static void finishScalar(float[] y, int from, int n, int act, float p, float q) {
+    for (int j = from; j < from + n; j++) {
+      y[j] = Activation.apply(act, y[j], p, q);
     }
   }
 }

@@ -27,6 +27,7 @@ final class Im2col {
     int padded = (cols + mask) & ~mask;
     int startRow = p0 / ow;
     int startCol = p0 - startRow * ow;
+    boolean plain = area == 1 && sh == 1 && sw == 1 && g.ph() == 0 && g.pw() == 0;
     for (int kk = 0; kk < kc; kk++) {
       int l = k0 + kk;
       int c = l / area;
@@ -34,50 +35,76 @@ final class Im2col {
       int ki = r / kw;
       int kj = r - ki * kw;
       int xc = xBase + c * h * w;
-      int offH = ki * g.dh() - g.ph();
-      int offW = kj * g.dw() - g.pw();
       int dRow = kk * nr;
-      int jh = startRow;
-      int jw = startCol;
-      int j = 0;
-      while (j < cols) {
-        int run = Math.min(cols - j, ow - jw);
-        int ih = jh * sh + offH;
-        int inLo = run;
-        int inHi = run;
-        int src = 0;
-        if (ih >= 0 && ih < h) {
-          int first = jw * sw + offW;
-          inLo = Math.min(run, firstInside(first, sw));
-          inHi = Math.max(inLo, endInside(first, sw, w, run));
-          src = xc + ih * w + first;
-        }
-        for (int t = 0; t < inLo; t++) {
-          int jj = j + t;
-          dst[(jj >> shift) * panelStride + dRow + (jj & mask)] = 0f;
-        }
-        if (sw == 1) {
-          for (int t = inLo; t < inHi; t++) {
-            int jj = j + t;
-            dst[(jj >> shift) * panelStride + dRow + (jj & mask)] = x[src + t];
+      if (plain) {
+        // a 1×1 convolution's column matrix is its input
+        copy(x, xc + p0, dst, 0, cols, panelStride, dRow);
+      } else {
+        int offH = ki * g.dh() - g.ph();
+        int offW = kj * g.dw() - g.pw();
+        int jh = startRow;
+        int jw = startCol;
+        int j = 0;
+        while (j < cols) {
+          int run = Math.min(cols - j, ow - jw);
+          int ih = jh * sh + offH;
+          int inLo = run;
+          int inHi = run;
+          int src = 0;
+          if (ih >= 0 && ih < h) {
+            int first = jw * sw + offW;
+            inLo = Math.min(run, firstInside(first, sw));
+            inHi = Math.max(inLo, endInside(first, sw, w, run));
+            src = xc + ih * w + first;
           }
-        } else {
-          for (int t = inLo; t < inHi; t++) {
-            int jj = j + t;
-            dst[(jj >> shift) * panelStride + dRow + (jj & mask)] = x[src + t * sw];
+          zero(dst, j, inLo, panelStride, dRow);
+          if (sw == 1) {
+            copy(x, src + inLo, dst, j + inLo, inHi - inLo, panelStride, dRow);
+          } else {
+            for (int t = inLo; t < inHi; t++) {
+              int jj = j + t;
+              dst[(jj >> shift) * panelStride + dRow + (jj & mask)] = x[src + t * sw];
+            }
           }
+          zero(dst, j + inHi, run - inHi, panelStride, dRow);
+          j += run;
+          jw = 0;
+          jh++;
         }
-        for (int t = inHi; t < run; t++) {
-          int jj = j + t;
-          dst[(jj >> shift) * panelStride + dRow + (jj & mask)] = 0f;
-        }
-        j += run;
-        jw = 0;
-        jh++;
       }
-      for (int jj = cols; jj < padded; jj++) {
-        dst[(jj >> shift) * panelStride + dRow + (jj & mask)] = 0f;
+      zero(dst, cols, padded - cols, panelStride, dRow);
+    }
+  }
+
+  /** Copies x[src, src+len) to columns [j, j+len) of row dRow of the panels, panel by panel. */
+  private static void copy(
+      float[] x, int src, float[] dst, int j, int len, int panelStride, int dRow) {
+    int nr = Sgemm.NR;
+    while (len > 0) {
+      int lane = j & (nr - 1);
+      int n = Math.min(len, nr - lane);
+      int d = (j >> Sgemm.NR_SHIFT) * panelStride + dRow + lane;
+      for (int t = 0; t < n; t++) {
+        dst[d + t] = x[src + t];
       }
+      src += n;
+      j += n;
+      len -= n;
+    }
+  }
+
+  /** Zeroes columns [j, j+len) of row dRow of the panels. */
+  private static void zero(float[] dst, int j, int len, int panelStride, int dRow) {
+    int nr = Sgemm.NR;
+    while (len > 0) {
+      int lane = j & (nr - 1);
+      int n = Math.min(len, nr - lane);
+      int d = (j >> Sgemm.NR_SHIFT) * panelStride + dRow + lane;
+      for (int t = 0; t < n; t++) {
+        dst[d + t] = 0f;
+      }
+      j += n;
+      len -= n;
     }
   }
 

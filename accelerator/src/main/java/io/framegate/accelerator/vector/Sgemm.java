@@ -35,6 +35,17 @@ public final class Sgemm {
   /** Floats of packed B one worker needs. */
   static final int PACKED_B_FLOATS = KC * NC;
 
+  /**
+   * A prepared product {@code C[m×n] = A[m×k]·B[k×n]} (row-major) on this kernel: A is packed now,
+   * B block by block when the step runs, on {@code threads} workers of the {@link
+   * io.framegate.accelerator.op.Loops} it is run with. For measuring the kernel on its own.
+   */
+  public static io.framegate.accelerator.op.Step product(
+      float[] a, float[] b, float[] c, int m, int n, int k, int threads) {
+    ConvGeometry g = new ConvGeometry(1, k, 1, n, m, 1, 1, 1, n, 1, 1, 0, 0, 1, 1, 1);
+    return new ConvStep(g, b, a, null, null, c, Activation.NONE, 0f, 0f, new Workspace(threads));
+  }
+
   /** The vector width in floats on this machine. */
   public static int vectorLength() {
     return VL;

@@ -76,13 +76,7 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     float[] res = fused && ctx.hasInput(3) ? in[3] : null;
     float[] y = out[0];
     if (g.depthwise()) {
-      int total = g.n() * g.c();
-      int a = act;
-      float pp = p;
-      float qq = q;
-      Loops.Range body =
-          (lo, hi) -> DepthwiseKernels.planes(g, x, w, bias, res, y, a, pp, qq, lo, hi);
-      return loops -> loops.forRange(total, body);
+      return new DepthwiseStep(g, x, w, bias, res, y, act, p, q, ws);
     }
     return new ConvStep(g, x, w, bias, res, y, act, p, q, ws);
   }

@@ -3,19 +3,22 @@ package io.framegate.accelerator.vector;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Scratch memory of one plan, allocated when the plan is built: one packed-B block per worker slot.
- * Steps run one at a time, so all of a plan's steps share it. A parallel step runs {@link #slots()}
- * ranges of one slot each; each slot claims work items from a shared counter until none are left,
- * so fast threads take more items while every slot keeps its own scratch.
+ * Scratch memory of one plan, allocated when the plan is built: one packed-B block, an edge tile
+ * and a padded-plane buffer per worker slot. Steps run one at a time, so all of a plan's steps
+ * share it. A parallel step runs {@link #slots()} ranges of one slot each; each slot claims work
+ * items from a shared counter until none are left, so fast threads take more items while every slot
+ * keeps its own scratch.
  */
 final class Workspace {
   private final float[][] packedB;
   private final float[][] edges;
+  private final float[][] planes;
   private final AtomicInteger next = new AtomicInteger();
 
   Workspace(int slots) {
     packedB = new float[slots][Sgemm.PACKED_B_FLOATS];
     edges = new float[slots][Sgemm.MR * Sgemm.NR];
+    planes = new float[slots][0];
   }
 
   int slots() {
@@ -29,6 +32,19 @@ final class Workspace {
   /** The slot's MR×NR scratch for partial register tiles. */
   float[] edge(int slot) {
     return edges[slot];
+  }
+
+  /** Grows every slot's plane scratch to at least {@code floats} (while the plan is built). */
+  void requirePlane(int floats) {
+    for (int i = 0; i < planes.length; i++) {
+      if (planes[i].length < floats) {
+        planes[i] = new float[floats];
+      }
+    }
+  }
+
+  float[] plane(int slot) {
+    return planes[slot];
   }
 
   /** Starts handing out work items 0, 1, 2... (called by the step before its parallel loop). */
