@@ -19,4 +19,12 @@ public interface Backend {
    * reused.
    */
   ExecutionPlan compile(Graph graph);
+
+  /**
+   * The same backend with plans that use {@code threads} threads, for backends with a thread pool;
+   * others return themselves.
+   */
+  default Backend withThreads(int threads) {
+    return this;
+  }
 }

@@ -31,6 +31,11 @@ public final class ReferenceBackend implements Backend {
   }
 
   @Override
+  public Backend withThreads(int newThreads) {
+    return new ReferenceBackend(newThreads);
+  }
+
+  @Override
   public ExecutionPlan compile(Graph graph) {
     return new JvmPlan(graph, threads);
   }

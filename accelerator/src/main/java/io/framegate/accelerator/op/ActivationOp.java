@@ -92,7 +92,13 @@ final class ActivationOp implements Operator {
     if (spec.bName != null) {
       attrs.add(new AttrSchema(spec.bName, "float", Float.toString(spec.bDefault), ""));
     }
-    return new OpSchema(spec.opType, spec.summary, attrs, 1);
+    int since =
+        switch (spec.opType) {
+          case "HardSwish" -> 14;
+          case "ThresholdedRelu" -> 10;
+          default -> 1;
+        };
+    return new OpSchema(spec.opType, spec.summary, attrs, since);
   }
 
   /** The kernel code and parameters for this node, e.g. for fusing it into a convolution. */

@@ -48,7 +48,7 @@ final class ConstantOp implements Operator {
               List.of(new AttrSchema("value", "tensor", "0.0f", "the fill value"));
           case CAST -> List.of(new AttrSchema("to", "int", "required", "an ONNX element type"));
         };
-    return new OpSchema(kind.opType, kind.summary, attrs, 1);
+    return new OpSchema(kind.opType, kind.summary, attrs, kind == Kind.CONSTANT_OF_SHAPE ? 9 : 1);
   }
 
   @Override

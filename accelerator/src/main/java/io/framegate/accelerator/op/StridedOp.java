@@ -74,7 +74,7 @@ final class StridedOp implements Operator {
                       "attributes before opset 10, inputs after (with steps)"));
           case EXPAND -> List.of();
         };
-    return new OpSchema(kind.opType, kind.summary, attrs, 1);
+    return new OpSchema(kind.opType, kind.summary, attrs, kind == Kind.EXPAND ? 8 : 1);
   }
 
   @Override

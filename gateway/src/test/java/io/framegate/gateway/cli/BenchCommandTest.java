@@ -1,0 +1,96 @@
+package io.framegate.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framegate.accelerator.Model;
+import io.framegate.accelerator.graph.FlopCounter;
+import io.framegate.accelerator.testing.OnnxModelBuilder;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+class BenchCommandTest {
+  @TempDir Path dir;
+
+  private record Run(int exit, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new FramegateCli());
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    return new Run(cli.execute(args), out.toString(), err.toString());
+  }
+
+  private Path smallModel() throws Exception {
+    OnnxModelBuilder b = new OnnxModelBuilder("small", 13, 9);
+    String x = b.input("x", 3, 12, 12);
+    String y = b.gemm(b.flatten(b.relu(b.conv(x, 4, 3, 1, 1))), 5);
+    Path file = dir.resolve("small.onnx");
+    Files.write(file, b.output(y).toBytes());
+    return file;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"jvm-reference", "ort"})
+  void reportsThroughputLatencyAndTheGraphsFlops(String backend) throws Exception {
+    Path model = smallModel();
+    Run r =
+        run(
+            "bench",
+            "--model",
+            model.toString(),
+            "--batch",
+            "2",
+            "--backend",
+            backend,
+            "--seconds",
+            "0.2",
+            "--threads",
+            "1",
+            "--json");
+    assertEquals(0, r.exit(), r.err());
+    JsonNode o = new ObjectMapper().readTree(r.out());
+    assertEquals(backend, o.get("backend").asText());
+    assertEquals(2, o.get("batch").asInt());
+    assertTrue(o.get("runs").asInt() >= 5, r.out());
+    double p50 = o.get("latency_p50_ms").asDouble();
+    double p90 = o.get("latency_p90_ms").asDouble();
+    assertTrue(p50 > 0 && p90 >= p50, r.out());
+    assertTrue(o.get("images_per_second").asDouble() > 0, r.out());
+    long flops = FlopCounter.count(Model.load(model).specialize(2));
+    assertEquals(flops / 1e9, o.get("gflop_per_run").asDouble(), 1e-3);
+  }
+
+  @Test
+  void badArgumentsAreOneLineUsageErrors() throws Exception {
+    Path model = smallModel();
+    Run unknown = run("bench", "--model", model.toString(), "--backend", "gpu9");
+    assertEquals(2, unknown.exit());
+    assertTrue(unknown.err().contains("unknown backend 'gpu9'"), unknown.err());
+    Run zero = run("bench", "--model", model.toString(), "--seconds", "0");
+    assertEquals(2, zero.exit());
+    assertEquals(1, zero.err().lines().count(), zero.err());
+    Run missing = run("bench", "--model", dir.resolve("none.onnx").toString());
+    assertEquals(2, missing.exit());
+    assertTrue(missing.err().contains("not found"), missing.err());
+  }
+
+  @Test
+  void percentileIsTheNearestRank() {
+    double[] sorted = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    assertEquals(5, BenchCommand.percentile(sorted, 50));
+    assertEquals(9, BenchCommand.percentile(sorted, 90));
+    assertEquals(1, BenchCommand.percentile(new double[] {1}, 90));
+  }
+}
