@@ -5,12 +5,16 @@ import io.framegate.accelerator.op.Step;
 
 /**
  * A convolution as implicit GEMM: per image and group, {@code Y[M/G × P] = W[M/G × K]·col[K × P]}
- * with the weights packed into {@link Sgemm} panels when the plan is built and the input lowered
- * block by block (KC×NC) into a worker's packed-B scratch. A 1×1 convolution with unit stride and
- * no padding lowers to a plain copy, so it is a plain GEMM. Work items are (image, group, column
- * block, row range): batch and output tiles are split across the plan's workers.
+ * with the weights packed into {@link Sgemm} panels when the plan is built. The column matrix is
+ * lowered once per block of columns into the plan's shared packed-B buffer, its rows split over the
+ * workers, then the product runs over (column block, row range) items, so that splitting the output
+ * channels over workers never lowers the input twice. A 1×1 convolution with unit stride and no
+ * padding lowers to a plain copy: it is a plain GEMM.
  */
 final class ConvStep implements Step {
+  /** Most floats of lowered input held at once (a block of columns × all K rows). */
+  static final int SHARED_FLOATS = 1 << 21;
+
   private final ConvGeometry g;
   private final float[] x;
   private final float[] packedW;
@@ -24,10 +28,17 @@ final class ConvStep implements Step {
   private final int k;
   private final int cols;
   private final int panels;
-  private final int colBlocks;
+  private final int blockCols;
   private final int rowSplits;
-  private final int items;
-  private final Loops.Range body;
+  private final Loops.Range packBody;
+  private final Loops.Range gemmBody;
+
+  // the block being computed; written before each parallel loop, which publishes them
+  private int image;
+  private int group;
+  private int c0;
+  private int c1;
+  private int items;
 
   /**
    * @param w weights M×(C/G)×KH×KW
@@ -65,50 +76,67 @@ final class ConvStep implements Step {
     }
     this.packedW = packed;
     this.bias = bias != null ? bias : new float[g.m()];
-    this.colBlocks = (cols + Sgemm.NC - 1) / Sgemm.NC;
-    int base = g.n() * g.groups() * colBlocks;
-    // enough items for every worker to stay busy, but each row range keeps several panels so the
-    // cost of lowering the input is shared
-    int wanted = ws.slots() == 1 ? 1 : 4 * ws.slots();
-    this.rowSplits = Math.max(1, Math.min(Math.max(1, panels / 2), (wanted + base - 1) / base));
-    this.items = base * rowSplits;
-    this.body =
+    int paddedCols = roundUp(cols, Sgemm.NR);
+    int fit = Math.max(Sgemm.NR, SHARED_FLOATS / k / Sgemm.NR * Sgemm.NR);
+    this.blockCols = Math.min(paddedCols, fit);
+    ws.requireSharedB(blockCols * k);
+    // enough items in a block for every worker, each with several row panels
+    int colTiles = (blockCols + Sgemm.NC - 1) / Sgemm.NC;
+    int wanted = ws.slots() == 1 ? 1 : 3 * ws.slots();
+    this.rowSplits = Math.max(1, Math.min(panels, (wanted + colTiles - 1) / colTiles));
+    this.packBody =
+        (lo, hi) -> {
+          int xBase = (image * g.c() + group * g.cPerGroup()) * g.h() * g.w();
+          Im2col.pack(x, xBase, g, lo, hi - lo, c0, c1, ws.sharedB(), k * Sgemm.NR, 0);
+        };
+    this.gemmBody =
         (lo, hi) -> {
           for (int s = lo; s < hi; s++) {
-            float[] bp = ws.packedB(s);
             float[] edge = ws.edge(s);
             for (int item = ws.claimItem(); item < items; item = ws.claimItem()) {
-              work(item, bp, edge);
+              work(item, edge);
             }
           }
         };
   }
 
-  @Override
-  public void run(Loops loops) {
-    ws.resetItems();
-    loops.forRange(ws.slots(), body);
+  private static int roundUp(int v, int m) {
+    return (v + m - 1) / m * m;
   }
 
-  private void work(int item, float[] bp, float[] edge) {
+  @Override
+  public void run(Loops loops) {
+    for (int n = 0; n < g.n(); n++) {
+      for (int gi = 0; gi < g.groups(); gi++) {
+        for (int start = 0; start < cols; start += blockCols) {
+          image = n;
+          group = gi;
+          c0 = start;
+          c1 = Math.min(cols, start + blockCols);
+          items = (c1 - c0 + Sgemm.NC - 1) / Sgemm.NC * rowSplits;
+          loops.forRange(k, packBody);
+          ws.resetItems();
+          loops.forRange(ws.slots(), gemmBody);
+        }
+      }
+    }
+  }
+
+  /** One item: a tile of NC columns of the block × a range of row panels, over all of K. */
+  private void work(int item, float[] edge) {
     int split = item % rowSplits;
-    int rest = item / rowSplits;
-    int block = rest % colBlocks;
-    rest /= colBlocks;
-    int group = rest % g.groups();
-    int n = rest / g.groups();
-    int p0 = block * Sgemm.NC;
-    int p1 = Math.min(cols, p0 + Sgemm.NC);
-    int width = p1 - p0;
+    int tile = item / rowSplits;
+    int j0 = tile * Sgemm.NC;
+    int width = Math.min(Sgemm.NC, c1 - c0 - j0);
     int panelLo = panels * split / rowSplits;
     int panelHi = panels * (split + 1) / rowSplits;
     int mg = g.mPerGroup();
-    int xBase = (n * g.c() + group * g.cPerGroup()) * g.h() * g.w();
     int aGroup = group * panels * k * Sgemm.MR;
-    int yImage = n * g.m() * cols;
+    int yImage = image * g.m() * cols;
+    float[] bp = ws.sharedB();
+    int panelStride = k * Sgemm.NR;
     for (int k0 = 0; k0 < k; k0 += Sgemm.KC) {
       int kc = Math.min(Sgemm.KC, k - k0);
-      Im2col.pack(x, xBase, g, k0, kc, p0, p1, bp);
       boolean first = k0 == 0;
       boolean last = k0 + kc == k;
       for (int panel = panelLo; panel < panelHi; panel++) {
@@ -116,13 +144,13 @@ final class ConvStep implements Step {
         int rows = Math.min(Sgemm.MR, mg - r0);
         int m0 = group * mg + r0;
         int aOff = aGroup + (panel * k + k0) * Sgemm.MR;
-        int cOff = yImage + m0 * cols + p0;
+        int cOff = yImage + m0 * cols + c0 + j0;
         for (int j = 0; j < width; j += Sgemm.NR) {
           Sgemm.tile(
               packedW,
               aOff,
               bp,
-              (j >> Sgemm.NR_SHIFT) * kc * Sgemm.NR,
+              ((j0 + j) >> Sgemm.NR_SHIFT) * panelStride + k0 * Sgemm.NR,
               kc,
               y,
               cOff + j,

@@ -7,11 +7,20 @@ final class Im2col {
   /**
    * col(l, j) = I(c, jh·S−P+ki·Δ, jw·S−P+kj·Δ) with l = k0 + kk = (c·KH + ki)·KW + kj and output
    * position j = p0 + jj = jh·OW + jw, zero outside the image, for kk &lt; kc and p0 ≤ j &lt; p1,
-   * written as NR-column panels {@code dst[(jj/NR)·kc·NR + kk·NR + jj%NR]}; the last panel is
-   * zero-padded. {@code xBase} is the offset of the group's first input channel.
+   * written as NR-column panels {@code dst[(jj/NR)·panelStride + (k0 − kOrigin + kk)·NR + jj%NR]};
+   * the last panel is zero-padded. {@code xBase} is the offset of the group's first input channel.
    */
   static void pack(
-      float[] x, int xBase, ConvGeometry g, int k0, int kc, int p0, int p1, float[] dst) {
+      float[] x,
+      int xBase,
+      ConvGeometry g,
+      int k0,
+      int kc,
+      int p0,
+      int p1,
+      float[] dst,
+      int panelStride,
+      int kOrigin) {
     int h = g.h();
     int w = g.w();
     int kw = g.kw();
@@ -22,7 +31,6 @@ final class Im2col {
     int nr = Sgemm.NR;
     int shift = Sgemm.NR_SHIFT;
     int mask = nr - 1;
-    int panelStride = kc * nr;
     int cols = p1 - p0;
     int padded = (cols + mask) & ~mask;
     int startRow = p0 / ow;
@@ -35,7 +43,7 @@ final class Im2col {
       int ki = r / kw;
       int kj = r - ki * kw;
       int xc = xBase + c * h * w;
-      int dRow = kk * nr;
+      int dRow = (l - kOrigin) * nr;
       if (plain) {
         // a 1×1 convolution's column matrix is its input
         copy(x, xc + p0, dst, 0, cols, panelStride, dRow);

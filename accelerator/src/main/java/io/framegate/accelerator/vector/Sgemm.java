@@ -32,9 +32,6 @@ public final class Sgemm {
   /** Column block, a multiple of NR. */
   static final int NC = 12 * NR;
 
-  /** Floats of packed B one worker needs. */
-  static final int PACKED_B_FLOATS = KC * NC;
-
   /**
    * A prepared product {@code C[m×n] = A[m×k]·B[k×n]} (row-major) on this kernel: A is packed now,
    * B block by block when the step runs, on {@code threads} workers of the {@link

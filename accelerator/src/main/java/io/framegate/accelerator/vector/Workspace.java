@@ -10,23 +10,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  * keeps its own scratch.
  */
 final class Workspace {
-  private final float[][] packedB;
+  private float[] sharedB = new float[0];
+  private final int slots;
   private final float[][] edges;
   private final float[][] planes;
   private final AtomicInteger next = new AtomicInteger();
 
   Workspace(int slots) {
-    packedB = new float[slots][Sgemm.PACKED_B_FLOATS];
+    this.slots = slots;
     edges = new float[slots][Sgemm.MR * Sgemm.NR];
     planes = new float[slots][0];
   }
 
   int slots() {
-    return packedB.length;
+    return slots;
   }
 
-  float[] packedB(int slot) {
-    return packedB[slot];
+  /** Grows the packed-B buffer the workers share to at least {@code floats}. */
+  void requireSharedB(int floats) {
+    if (sharedB.length < floats) {
+      sharedB = new float[floats];
+    }
+  }
+
+  float[] sharedB() {
+    return sharedB;
   }
 
   /** The slot's MR×NR scratch for partial register tiles. */
