@@ -67,13 +67,28 @@ final class DepthwiseKernels {
     // the padded, phase-split copy: row t, phase r, column j ↔ X(t − PH, S·j + r − PW)
     for (int t = 0; t < rows; t++) {
       int ih = t - g.ph();
-      boolean inside = ih >= 0 && ih < h;
       int xRow = xPlane + ih * wd;
       for (int r = 0; r < sw; r++) {
         int dst = t * rowStride + r * pw;
-        for (int j = 0; j < pw; j++) {
-          int iw = sw * j + r - g.pw();
-          xp[dst + j] = inside && iw >= 0 && iw < wd ? x[xRow + iw] : 0f;
+        int first = r - g.pw();
+        int lo = 0;
+        int hi = 0;
+        if (ih >= 0 && ih < h) {
+          lo = Math.min(pw, Im2col.firstInside(first, sw));
+          hi = Math.max(lo, Im2col.endInside(first, sw, wd, pw));
+        }
+        for (int j = 0; j < lo; j++) {
+          xp[dst + j] = 0f;
+        }
+        if (sw == 1 && hi > lo) {
+          System.arraycopy(x, xRow + lo + first, xp, dst + lo, hi - lo);
+        } else {
+          for (int j = lo; j < hi; j++) {
+            xp[dst + j] = x[xRow + sw * j + first];
+          }
+        }
+        for (int j = hi; j < pw; j++) {
+          xp[dst + j] = 0f;
         }
       }
     }
@@ -81,17 +96,46 @@ final class DepthwiseKernels {
     float b0 = bias == null ? 0f : bias[c];
     boolean vectorAct = Sgemm.vectorActivation(act);
     int yPlane = i * oh * ow;
+    boolean three = kh == 3 && kw == 3;
+    FloatVector w0 = FloatVector.broadcast(S, w[wBase]);
+    FloatVector w1 = three ? FloatVector.broadcast(S, w[wBase + 1]) : w0;
+    FloatVector w2 = three ? FloatVector.broadcast(S, w[wBase + 2]) : w0;
+    FloatVector w3 = three ? FloatVector.broadcast(S, w[wBase + 3]) : w0;
+    FloatVector w4 = three ? FloatVector.broadcast(S, w[wBase + 4]) : w0;
+    FloatVector w5 = three ? FloatVector.broadcast(S, w[wBase + 5]) : w0;
+    FloatVector w6 = three ? FloatVector.broadcast(S, w[wBase + 6]) : w0;
+    FloatVector w7 = three ? FloatVector.broadcast(S, w[wBase + 7]) : w0;
+    FloatVector w8 = three ? FloatVector.broadcast(S, w[wBase + 8]) : w0;
+    // column offsets of the three taps of a 3×3 row in the phase-split plane
+    int t1 = (dw % sw) * pw + dw / sw;
+    int t2 = ((2 * dw) % sw) * pw + (2 * dw) / sw;
     for (int row = 0; row < oh; row++) {
       int yRow = yPlane + row * ow;
       for (int col = 0; col < ow; col += VL) {
         FloatVector acc = FloatVector.broadcast(S, b0);
-        for (int a = 0; a < kh; a++) {
-          int src = (row * sh + a * dh) * rowStride + col;
-          int wRow = wBase + a * kw;
-          for (int t = 0; t < kw; t++) {
-            int tap = t * dw;
-            int off = src + (tap % sw) * pw + tap / sw;
-            acc = FloatVector.fromArray(S, xp, off).fma(FloatVector.broadcast(S, w[wRow + t]), acc);
+        if (three) {
+          int r0 = row * sh * rowStride + col;
+          int r1 = r0 + dh * rowStride;
+          int r2 = r1 + dh * rowStride;
+          acc = FloatVector.fromArray(S, xp, r0).fma(w0, acc);
+          acc = FloatVector.fromArray(S, xp, r0 + t1).fma(w1, acc);
+          acc = FloatVector.fromArray(S, xp, r0 + t2).fma(w2, acc);
+          acc = FloatVector.fromArray(S, xp, r1).fma(w3, acc);
+          acc = FloatVector.fromArray(S, xp, r1 + t1).fma(w4, acc);
+          acc = FloatVector.fromArray(S, xp, r1 + t2).fma(w5, acc);
+          acc = FloatVector.fromArray(S, xp, r2).fma(w6, acc);
+          acc = FloatVector.fromArray(S, xp, r2 + t1).fma(w7, acc);
+          acc = FloatVector.fromArray(S, xp, r2 + t2).fma(w8, acc);
+        } else {
+          for (int a = 0; a < kh; a++) {
+            int src = (row * sh + a * dh) * rowStride + col;
+            int wRow = wBase + a * kw;
+            for (int t = 0; t < kw; t++) {
+              int tap = t * dw;
+              int off = src + (tap % sw) * pw + tap / sw;
+              acc =
+                  FloatVector.fromArray(S, xp, off).fma(FloatVector.broadcast(S, w[wRow + t]), acc);
+            }
           }
         }
         int n = Math.min(VL, ow - col);
