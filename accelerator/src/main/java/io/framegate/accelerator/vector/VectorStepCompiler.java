@@ -78,6 +78,9 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     if (g.depthwise()) {
       return new DepthwiseStep(g, x, w, bias, res, y, act, p, q, ws);
     }
+    if (WinogradStep.suits(g)) {
+      return new WinogradStep(g, x, w, bias, res, y, act, p, q, ws);
+    }
     return new ConvStep(g, x, w, bias, res, y, act, p, q, ws);
   }
 

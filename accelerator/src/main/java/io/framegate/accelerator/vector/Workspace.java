@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Workspace {
   private float[] sharedB = new float[0];
+  private float[] sharedC = new float[0];
   private final int slots;
   private final float[][] edges;
   private final float[][] planes;
@@ -35,6 +36,17 @@ final class Workspace {
 
   float[] sharedB() {
     return sharedB;
+  }
+
+  /** Grows the buffer of intermediate products the workers share to at least {@code floats}. */
+  void requireSharedC(int floats) {
+    if (sharedC.length < floats) {
+      sharedC = new float[floats];
+    }
+  }
+
+  float[] sharedC() {
+    return sharedC;
   }
 
   /** The slot's MR×NR scratch for partial register tiles. */

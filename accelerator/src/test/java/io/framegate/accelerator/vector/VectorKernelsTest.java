@@ -56,8 +56,16 @@ class VectorKernelsTest {
 
   /** |got − want| ≤ 1e-5·(1 + |want|) everywhere. */
   private static void assertClose(float[] want, float[] got, int n, String what) {
+    assertClose(want, got, n, what, 1);
+  }
+
+  /**
+   * |got − want| ≤ 1e-5·s·(1 + |want|): sums of K float products in another order differ by about
+   * √K roundings, so long reductions get {@code s = √(K/64)}.
+   */
+  private static void assertClose(float[] want, float[] got, int n, String what, double s) {
     for (int i = 0; i < n; i++) {
-      double tol = 1e-5 * (1 + Math.abs(want[i]));
+      double tol = 1e-5 * s * (1 + Math.abs(want[i]));
       if (!(Math.abs(got[i] - want[i]) <= tol)) {
         throw new AssertionError(what + ": at " + i + " expected " + want[i] + " got " + got[i]);
       }
@@ -116,6 +124,13 @@ class VectorKernelsTest {
     "1, 67, 61, 61, 13, 3, 1, 1, 1, 1, 1, true, false",
     // 7×7 stride 2 pad 3 (a ResNet stem, small)
     "1, 3, 29, 31, 8, 7, 2, 3, 1, 1, 1, true, false",
+    // Winograd: odd output (partial 2×2 blocks), row tail, C above KC, pads 0 and 2, several
+    // blocks of tiles
+    "2, 17, 13, 11, 19, 3, 1, 1, 1, 1, 1, true, true",
+    "1, 300, 7, 7, 23, 3, 1, 1, 1, 1, 2, true, true",
+    "1, 16, 9, 12, 16, 3, 1, 0, 1, 1, 0, false, false",
+    "1, 20, 8, 8, 32, 3, 1, 2, 1, 1, 3, true, false",
+    "1, 512, 40, 40, 16, 3, 1, 1, 1, 1, 1, true, true",
     // depthwise 3×3, stride 1 and 2, with residual and ReLU6
     "2, 19, 14, 17, 19, 3, 1, 1, 1, 19, 2, true, true",
     "1, 21, 15, 13, 21, 3, 2, 1, 1, 21, 2, true, false",
@@ -163,18 +178,27 @@ class VectorKernelsTest {
         q,
         0,
         n * m);
+    double scale = Math.max(1, Math.sqrt(g.k() / 64.0));
     Workspace ws = new Workspace(pool.parallelism());
     float[] got = new float[size];
-    Step step =
-        g.depthwise()
-            ? new DepthwiseStep(g, x, wt, bias, res, got, act, p, q, ws)
-            : new ConvStep(g, x, wt, bias, res, got, act, p, q, ws);
-    step.run(pool);
-    assertClose(want, got, size, "parallel");
-    // again, on one thread, into a dirty buffer: every output is written, none accumulated
-    java.util.Arrays.fill(got, Float.NaN);
-    step.run(Loops.SEQUENTIAL);
-    assertClose(want, got, size, "sequential");
+    Map<String, Step> steps = new LinkedHashMap<>();
+    if (g.depthwise()) {
+      steps.put("depthwise", new DepthwiseStep(g, x, wt, bias, res, got, act, p, q, ws));
+    } else {
+      steps.put("gemm", new ConvStep(g, x, wt, bias, res, got, act, p, q, ws));
+    }
+    if (WinogradStep.suits(g)) {
+      steps.put("winograd", new WinogradStep(g, x, wt, bias, res, got, act, p, q, ws));
+    }
+    for (Map.Entry<String, Step> e : steps.entrySet()) {
+      java.util.Arrays.fill(got, Float.NaN);
+      e.getValue().run(pool);
+      assertClose(want, got, size, e.getKey() + " parallel", scale);
+      // again, on one thread, into a dirty buffer: every output is written, none accumulated
+      java.util.Arrays.fill(got, Float.NaN);
+      e.getValue().run(Loops.SEQUENTIAL);
+      assertClose(want, got, size, e.getKey() + " sequential", scale);
+    }
   }
 
   @ParameterizedTest(name = "{0}x{1}x{2}")

@@ -1,0 +1,359 @@
+package io.framegate.accelerator.vector;
+
+import io.framegate.accelerator.kernel.Activation;
+import io.framegate.accelerator.op.Loops;
+import io.framegate.accelerator.op.Step;
+
+/**
+ * A 3×3, stride-1, ungrouped convolution by Winograd's F(2×2, 3×3): each 2×2 block of outputs is
+ * {@code Y = Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A} over a 4×4 input patch d, so the 36 multiply-adds per
+ * channel become 16, done as 16 independent {@link Sgemm} products {@code M_ξ[M × T] = U_ξ[M ×
+ * C]·V_ξ[C × T]} over the T output blocks. The weight transform U is packed when the plan is built;
+ * the input transform V, the products and the output transform (with bias, residual and activation)
+ * run per block of T, each phase split over the plan's workers.
+ */
+final class WinogradStep implements Step {
+  /** The 16 transformed positions ξ of a 4×4 patch. */
+  private static final int XI = 16;
+
+  private final ConvGeometry g;
+  private final float[] x;
+  private final float[] packedU;
+  private final float[] zeros;
+  private final float[] bias;
+  private final float[] res;
+  private final float[] y;
+  private final int act;
+  private final float p;
+  private final float q;
+  private final Workspace ws;
+  private final int c;
+  private final int m;
+  private final int tilesH;
+  private final int tilesW;
+  private final int tiles;
+  private final int blockTiles;
+  private final int panels;
+  private final int rowSplits;
+  private final Loops.Range inputBody;
+  private final Loops.Range gemmBody;
+  private final Loops.Range outputBody;
+
+  // the block being computed; written before each parallel loop, which publishes them
+  private int image;
+  private int t0;
+  private int t1;
+  private int padded;
+  private int items;
+
+  /** Whether Winograd applies to this convolution and is worth it. */
+  static boolean suits(ConvGeometry g) {
+    return g.kh() == 3
+        && g.kw() == 3
+        && g.sh() == 1
+        && g.sw() == 1
+        && g.dh() == 1
+        && g.dw() == 1
+        && g.groups() == 1
+        && g.c() >= 16
+        && g.m() >= 16;
+  }
+
+  WinogradStep(
+      ConvGeometry g,
+      float[] x,
+      float[] w,
+      float[] bias,
+      float[] res,
+      float[] y,
+      int act,
+      float p,
+      float q,
+      Workspace ws) {
+    this.g = g;
+    this.x = x;
+    this.bias = bias;
+    this.res = res;
+    this.y = y;
+    this.act = act;
+    this.p = p;
+    this.q = q;
+    this.ws = ws;
+    this.c = g.c();
+    this.m = g.m();
+    this.tilesH = (g.oh() + 1) / 2;
+    this.tilesW = (g.ow() + 1) / 2;
+    this.tiles = tilesH * tilesW;
+    this.panels = (m + Sgemm.MR - 1) / Sgemm.MR;
+    this.packedU = transformWeights(w, m, c, panels);
+    this.zeros = new float[m];
+    int fit = (ConvStep.SHARED_FLOATS / (XI * Math.max(c, m))) / Sgemm.NR * Sgemm.NR;
+    this.blockTiles = Math.min(roundUp(tiles, Sgemm.NR), Math.max(Sgemm.NR, fit));
+    ws.requireSharedB(XI * c * blockTiles);
+    ws.requireSharedC(XI * m * blockTiles);
+    int colTiles = (blockTiles + Sgemm.NC - 1) / Sgemm.NC;
+    int wanted = ws.slots() == 1 ? 1 : 3 * ws.slots();
+    this.rowSplits = Math.max(1, Math.min(panels, (wanted + XI * colTiles - 1) / (XI * colTiles)));
+    this.inputBody = (lo, hi) -> transformInput(lo, hi);
+    this.gemmBody =
+        (lo, hi) -> {
+          for (int s = lo; s < hi; s++) {
+            float[] edge = ws.edge(s);
+            for (int item = ws.claimItem(); item < items; item = ws.claimItem()) {
+              multiply(item, edge);
+            }
+          }
+        };
+    this.outputBody = (lo, hi) -> transformOutput(lo, hi);
+  }
+
+  private static int roundUp(int v, int k) {
+    return (v + k - 1) / k * k;
+  }
+
+  /** U_ξ = (G·g·Gᵀ)_ξ for every (m, c), packed per ξ as MR-row panels over K = C. */
+  private static float[] transformWeights(float[] w, int m, int c, int panels) {
+    float[] u = new float[XI * m * c];
+    float[] s = new float[12];
+    for (int o = 0; o < m; o++) {
+      for (int i = 0; i < c; i++) {
+        int base = (o * c + i) * 9;
+        // s = G·g (4×3)
+        for (int col = 0; col < 3; col++) {
+          float g0 = w[base + col];
+          float g1 = w[base + 3 + col];
+          float g2 = w[base + 6 + col];
+          s[col] = g0;
+          s[3 + col] = 0.5f * (g0 + g1 + g2);
+          s[6 + col] = 0.5f * (g0 - g1 + g2);
+          s[9 + col] = g2;
+        }
+        // U = s·Gᵀ (4×4)
+        for (int r = 0; r < 4; r++) {
+          float a0 = s[3 * r];
+          float a1 = s[3 * r + 1];
+          float a2 = s[3 * r + 2];
+          u[((4 * r) * m + o) * c + i] = a0;
+          u[((4 * r + 1) * m + o) * c + i] = 0.5f * (a0 + a1 + a2);
+          u[((4 * r + 2) * m + o) * c + i] = 0.5f * (a0 - a1 + a2);
+          u[((4 * r + 3) * m + o) * c + i] = a2;
+        }
+      }
+    }
+    float[] packed = new float[XI * panels * c * Sgemm.MR];
+    for (int xi = 0; xi < XI; xi++) {
+      float[] one = Sgemm.packA(u, xi * m * c, m, c);
+      System.arraycopy(one, 0, packed, xi * panels * c * Sgemm.MR, one.length);
+    }
+    return packed;
+  }
+
+  @Override
+  public void run(Loops loops) {
+    for (int n = 0; n < g.n(); n++) {
+      for (int start = 0; start < tiles; start += blockTiles) {
+        image = n;
+        t0 = start;
+        t1 = Math.min(tiles, start + blockTiles);
+        padded = roundUp(t1 - t0, Sgemm.NR);
+        items = XI * ((padded + Sgemm.NC - 1) / Sgemm.NC) * rowSplits;
+        loops.forRange(c, inputBody);
+        ws.resetItems();
+        loops.forRange(ws.slots(), gemmBody);
+        loops.forRange(m, outputBody);
+      }
+    }
+  }
+
+  /**
+   * V_ξ(ch, t) = (Bᵀ·d·B)_ξ for the 4×4 patch d of channel ch under output block t (zero outside
+   * the image), written as NR-column panels {@code [ξ][t/NR][ch][t%NR]}; range: channels.
+   */
+  private void transformInput(int lo, int hi) {
+    float[] v = ws.sharedB();
+    int h = g.h();
+    int wd = g.w();
+    int panelStride = c * Sgemm.NR;
+    int xiStride = c * padded;
+    int mask = Sgemm.NR - 1;
+    for (int ch = lo; ch < hi; ch++) {
+      int plane = (image * c + ch) * h * wd;
+      for (int jj = 0; jj < padded; jj++) {
+        int dst = (jj >> Sgemm.NR_SHIFT) * panelStride + ch * Sgemm.NR + (jj & mask);
+        int t = t0 + jj;
+        if (t >= t1) {
+          for (int xi = 0; xi < XI; xi++) {
+            v[xi * xiStride + dst] = 0f;
+          }
+          continue;
+        }
+        int top = (t / tilesW) * 2 - g.ph();
+        int left = (t % tilesW) * 2 - g.pw();
+        float d00 = at(plane, top, left, h, wd);
+        float d01 = at(plane, top, left + 1, h, wd);
+        float d02 = at(plane, top, left + 2, h, wd);
+        float d03 = at(plane, top, left + 3, h, wd);
+        float d10 = at(plane, top + 1, left, h, wd);
+        float d11 = at(plane, top + 1, left + 1, h, wd);
+        float d12 = at(plane, top + 1, left + 2, h, wd);
+        float d13 = at(plane, top + 1, left + 3, h, wd);
+        float d20 = at(plane, top + 2, left, h, wd);
+        float d21 = at(plane, top + 2, left + 1, h, wd);
+        float d22 = at(plane, top + 2, left + 2, h, wd);
+        float d23 = at(plane, top + 2, left + 3, h, wd);
+        float d30 = at(plane, top + 3, left, h, wd);
+        float d31 = at(plane, top + 3, left + 1, h, wd);
+        float d32 = at(plane, top + 3, left + 2, h, wd);
+        float d33 = at(plane, top + 3, left + 3, h, wd);
+        // Bᵀ·d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3
+        float r00 = d00 - d20;
+        float r01 = d01 - d21;
+        float r02 = d02 - d22;
+        float r03 = d03 - d23;
+        float r10 = d10 + d20;
+        float r11 = d11 + d21;
+        float r12 = d12 + d22;
+        float r13 = d13 + d23;
+        float r20 = d20 - d10;
+        float r21 = d21 - d11;
+        float r22 = d22 - d12;
+        float r23 = d23 - d13;
+        float r30 = d10 - d30;
+        float r31 = d11 - d31;
+        float r32 = d12 - d32;
+        float r33 = d13 - d33;
+        // (Bᵀ·d)·B: the same combinations along each row
+        v[dst] = r00 - r02;
+        v[xiStride + dst] = r01 + r02;
+        v[2 * xiStride + dst] = r02 - r01;
+        v[3 * xiStride + dst] = r01 - r03;
+        v[4 * xiStride + dst] = r10 - r12;
+        v[5 * xiStride + dst] = r11 + r12;
+        v[6 * xiStride + dst] = r12 - r11;
+        v[7 * xiStride + dst] = r11 - r13;
+        v[8 * xiStride + dst] = r20 - r22;
+        v[9 * xiStride + dst] = r21 + r22;
+        v[10 * xiStride + dst] = r22 - r21;
+        v[11 * xiStride + dst] = r21 - r23;
+        v[12 * xiStride + dst] = r30 - r32;
+        v[13 * xiStride + dst] = r31 + r32;
+        v[14 * xiStride + dst] = r32 - r31;
+        v[15 * xiStride + dst] = r31 - r33;
+      }
+    }
+  }
+
+  private float at(int plane, int row, int col, int h, int wd) {
+    return row >= 0 && row < h && col >= 0 && col < wd ? x[plane + row * wd + col] : 0f;
+  }
+
+  /** One item: position ξ, a tile of NC blocks, a range of row panels: M_ξ = U_ξ·V_ξ. */
+  private void multiply(int item, float[] edge) {
+    int split = item % rowSplits;
+    int rest = item / rowSplits;
+    int colTiles = (padded + Sgemm.NC - 1) / Sgemm.NC;
+    int tile = rest % colTiles;
+    int xi = rest / colTiles;
+    int j0 = tile * Sgemm.NC;
+    int width = Math.min(Sgemm.NC, padded - j0);
+    int panelLo = panels * split / rowSplits;
+    int panelHi = panels * (split + 1) / rowSplits;
+    float[] v = ws.sharedB();
+    float[] out = ws.sharedC();
+    int aXi = xi * panels * c * Sgemm.MR;
+    int bXi = xi * c * padded;
+    int cXi = xi * m * padded;
+    int panelStride = c * Sgemm.NR;
+    for (int k0 = 0; k0 < c; k0 += Sgemm.KC) {
+      int kc = Math.min(Sgemm.KC, c - k0);
+      boolean first = k0 == 0;
+      boolean last = k0 + kc == c;
+      for (int panel = panelLo; panel < panelHi; panel++) {
+        int r0 = panel * Sgemm.MR;
+        int rows = Math.min(Sgemm.MR, m - r0);
+        int aOff = aXi + (panel * c + k0) * Sgemm.MR;
+        int cOff = cXi + r0 * padded + j0;
+        for (int j = 0; j < width; j += Sgemm.NR) {
+          Sgemm.tile(
+              packedU,
+              aOff,
+              v,
+              bXi + ((j0 + j) >> Sgemm.NR_SHIFT) * panelStride + k0 * Sgemm.NR,
+              kc,
+              out,
+              cOff + j,
+              padded,
+              rows,
+              Sgemm.NR,
+              zeros,
+              r0,
+              first,
+              last,
+              null,
+              Activation.NONE,
+              0f,
+              0f,
+              edge);
+        }
+      }
+    }
+  }
+
+  /** Y = Aᵀ·M·A per output block, plus bias, residual and activation; range: output channels. */
+  private void transformOutput(int lo, int hi) {
+    float[] mm = ws.sharedC();
+    int oh = g.oh();
+    int ow = g.ow();
+    int xiStride = m * padded;
+    for (int o = lo; o < hi; o++) {
+      float b0 = bias == null ? 0f : bias[o];
+      int plane = (image * m + o) * oh * ow;
+      int src0 = o * padded;
+      for (int jj = 0; jj < t1 - t0; jj++) {
+        int s = src0 + jj;
+        float m00 = mm[s];
+        float m01 = mm[xiStride + s];
+        float m02 = mm[2 * xiStride + s];
+        float m03 = mm[3 * xiStride + s];
+        float m10 = mm[4 * xiStride + s];
+        float m11 = mm[5 * xiStride + s];
+        float m12 = mm[6 * xiStride + s];
+        float m13 = mm[7 * xiStride + s];
+        float m20 = mm[8 * xiStride + s];
+        float m21 = mm[9 * xiStride + s];
+        float m22 = mm[10 * xiStride + s];
+        float m23 = mm[11 * xiStride + s];
+        float m30 = mm[12 * xiStride + s];
+        float m31 = mm[13 * xiStride + s];
+        float m32 = mm[14 * xiStride + s];
+        float m33 = mm[15 * xiStride + s];
+        // Aᵀ·M: rows m0 + m1 + m2 and m1 − m2 − m3
+        float u0 = m00 + m10 + m20;
+        float u1 = m01 + m11 + m21;
+        float u2 = m02 + m12 + m22;
+        float u3 = m03 + m13 + m23;
+        float l0 = m10 - m20 - m30;
+        float l1 = m11 - m21 - m31;
+        float l2 = m12 - m22 - m32;
+        float l3 = m13 - m23 - m33;
+        int t = t0 + jj;
+        int row = (t / tilesW) * 2;
+        int col = (t % tilesW) * 2;
+        store(plane, row, col, oh, ow, b0 + u0 + u1 + u2);
+        store(plane, row, col + 1, oh, ow, b0 + u1 - u2 - u3);
+        store(plane, row + 1, col, oh, ow, b0 + l0 + l1 + l2);
+        store(plane, row + 1, col + 1, oh, ow, b0 + l1 - l2 - l3);
+      }
+    }
+  }
+
+  private void store(int plane, int row, int col, int oh, int ow, float v) {
+    if (row < oh && col < ow) {
+      int i = plane + row * ow + col;
+      if (res != null) {
+        v += res[i];
+      }
+      y[i] = Activation.apply(act, v, p, q);
+    }
+  }
+}
