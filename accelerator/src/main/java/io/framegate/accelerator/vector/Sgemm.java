@@ -206,7 +206,7 @@ public final class Sgemm {
   }
 
   /** C(r, j) = act(C(r, j) + R(r, j)) over one full register tile. */
-  static void epilogue(float[] c, int o, int ldc, float[] res, int act, float p, float q) {
+  private static void epilogue(float[] c, int o, int ldc, float[] res, int act, float p, float q) {
     boolean vector = vectorActivation(act);
     for (int r = 0; r < MR; r++, o += ldc) {
       for (int j = 0; j < NR; j += VL) {

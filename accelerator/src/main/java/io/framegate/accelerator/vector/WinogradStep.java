@@ -189,22 +189,62 @@ final class WinogradStep implements Step {
         }
         int top = (t / tilesW) * 2 - g.ph();
         int left = (t % tilesW) * 2 - g.pw();
-        float d00 = at(plane, top, left, h, wd);
-        float d01 = at(plane, top, left + 1, h, wd);
-        float d02 = at(plane, top, left + 2, h, wd);
-        float d03 = at(plane, top, left + 3, h, wd);
-        float d10 = at(plane, top + 1, left, h, wd);
-        float d11 = at(plane, top + 1, left + 1, h, wd);
-        float d12 = at(plane, top + 1, left + 2, h, wd);
-        float d13 = at(plane, top + 1, left + 3, h, wd);
-        float d20 = at(plane, top + 2, left, h, wd);
-        float d21 = at(plane, top + 2, left + 1, h, wd);
-        float d22 = at(plane, top + 2, left + 2, h, wd);
-        float d23 = at(plane, top + 2, left + 3, h, wd);
-        float d30 = at(plane, top + 3, left, h, wd);
-        float d31 = at(plane, top + 3, left + 1, h, wd);
-        float d32 = at(plane, top + 3, left + 2, h, wd);
-        float d33 = at(plane, top + 3, left + 3, h, wd);
+        float d00;
+        float d01;
+        float d02;
+        float d03;
+        float d10;
+        float d11;
+        float d12;
+        float d13;
+        float d20;
+        float d21;
+        float d22;
+        float d23;
+        float d30;
+        float d31;
+        float d32;
+        float d33;
+        if (top >= 0 && left >= 0 && top + 3 < h && left + 3 < wd) {
+          // the whole patch is inside the image: no bounds tests
+          int i0 = plane + top * wd + left;
+          int i1 = i0 + wd;
+          int i2 = i1 + wd;
+          int i3 = i2 + wd;
+          d00 = x[i0];
+          d01 = x[i0 + 1];
+          d02 = x[i0 + 2];
+          d03 = x[i0 + 3];
+          d10 = x[i1];
+          d11 = x[i1 + 1];
+          d12 = x[i1 + 2];
+          d13 = x[i1 + 3];
+          d20 = x[i2];
+          d21 = x[i2 + 1];
+          d22 = x[i2 + 2];
+          d23 = x[i2 + 3];
+          d30 = x[i3];
+          d31 = x[i3 + 1];
+          d32 = x[i3 + 2];
+          d33 = x[i3 + 3];
+        } else {
+          d00 = at(plane, top, left, h, wd);
+          d01 = at(plane, top, left + 1, h, wd);
+          d02 = at(plane, top, left + 2, h, wd);
+          d03 = at(plane, top, left + 3, h, wd);
+          d10 = at(plane, top + 1, left, h, wd);
+          d11 = at(plane, top + 1, left + 1, h, wd);
+          d12 = at(plane, top + 1, left + 2, h, wd);
+          d13 = at(plane, top + 1, left + 3, h, wd);
+          d20 = at(plane, top + 2, left, h, wd);
+          d21 = at(plane, top + 2, left + 1, h, wd);
+          d22 = at(plane, top + 2, left + 2, h, wd);
+          d23 = at(plane, top + 2, left + 3, h, wd);
+          d30 = at(plane, top + 3, left, h, wd);
+          d31 = at(plane, top + 3, left + 1, h, wd);
+          d32 = at(plane, top + 3, left + 2, h, wd);
+          d33 = at(plane, top + 3, left + 3, h, wd);
+        }
         // Bᵀ·d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3
         float r00 = d00 - d20;
         float r01 = d01 - d21;
@@ -339,10 +379,28 @@ final class WinogradStep implements Step {
         int t = t0 + jj;
         int row = (t / tilesW) * 2;
         int col = (t % tilesW) * 2;
-        store(plane, row, col, oh, ow, b0 + u0 + u1 + u2);
-        store(plane, row, col + 1, oh, ow, b0 + u1 - u2 - u3);
-        store(plane, row + 1, col, oh, ow, b0 + l0 + l1 + l2);
-        store(plane, row + 1, col + 1, oh, ow, b0 + l1 - l2 - l3);
+        float y00 = b0 + u0 + u1 + u2;
+        float y01 = b0 + u1 - u2 - u3;
+        float y10 = b0 + l0 + l1 + l2;
+        float y11 = b0 + l1 - l2 - l3;
+        if (row + 1 < oh && col + 1 < ow) {
+          int i = plane + row * ow + col;
+          if (res != null) {
+            y00 += res[i];
+            y01 += res[i + 1];
+            y10 += res[i + ow];
+            y11 += res[i + ow + 1];
+          }
+          y[i] = Activation.apply(act, y00, p, q);
+          y[i + 1] = Activation.apply(act, y01, p, q);
+          y[i + ow] = Activation.apply(act, y10, p, q);
+          y[i + ow + 1] = Activation.apply(act, y11, p, q);
+        } else {
+          store(plane, row, col, oh, ow, y00);
+          store(plane, row, col + 1, oh, ow, y01);
+          store(plane, row + 1, col, oh, ow, y10);
+          store(plane, row + 1, col + 1, oh, ow, y11);
+        }
       }
     }
   }
