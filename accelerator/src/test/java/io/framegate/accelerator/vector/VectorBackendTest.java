@@ -30,9 +30,11 @@ class VectorBackendTest {
   static Stream<Arguments> cases() {
     // VGG-16 and AlexNet take too long on the reference backend for a unit test; the tests
     // module runs them
-    return Architectures.all().stream()
-        .filter(a -> !a.name().equals("vgg16") && !a.name().equals("alexnet"))
-        .flatMap(a -> Stream.of(Arguments.of(a, 1), Arguments.of(a, 3)));
+    return Stream.concat(
+        Architectures.all().stream()
+            .filter(a -> !a.name().equals("vgg16") && !a.name().equals("alexnet"))
+            .flatMap(a -> Stream.of(Arguments.of(a, 1), Arguments.of(a, 3))),
+        Stream.of(Arguments.of(Architectures.inceptionV3StyleArchitecture(), 1)));
   }
 
   @ParameterizedTest(name = "{0} batch={1}")
