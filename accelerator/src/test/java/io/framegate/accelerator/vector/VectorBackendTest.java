@@ -65,9 +65,11 @@ class VectorBackendTest {
     assertEquals(VectorBackend.NAME, Backends.byName("jvm-vector").name());
   }
 
-  @Test
-  void steadyStateRunsAllocateOnlyTheirOutputs() {
-    Graph g = Model.load(Architectures.mobilenetV2(), "mobilenet").specialize(1);
+  /** MobileNetV2 covers depthwise and 1×1 steps, ResNet-18 Winograd and im2col ones. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("allocationCases")
+  void steadyStateRunsAllocateOnlyTheirOutputs(Architecture arch) {
+    Graph g = Model.load(arch.bytes(), arch.name()).specialize(1);
     String input = g.inputs().get(0).name();
     Map<String, Tensor> feed = Map.of(input, randomInput(g, 3));
     com.sun.management.ThreadMXBean threads =
@@ -83,6 +85,11 @@ class VectorBackendTest {
       }
       assertTrue(used < outputBytes + 4096, "one warm run allocated " + used + " bytes");
     }
+  }
+
+  static Stream<Architecture> allocationCases() {
+    return Architectures.all().stream()
+        .filter(a -> a.name().equals("mobilenetV2") || a.name().equals("resnet18"));
   }
 
   static void assertClose(Tensor want, Tensor got, String what) {
