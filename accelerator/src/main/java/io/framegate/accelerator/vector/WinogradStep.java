@@ -3,6 +3,7 @@ package io.framegate.accelerator.vector;
 import io.framegate.accelerator.kernel.Activation;
 import io.framegate.accelerator.op.Loops;
 import io.framegate.accelerator.op.Step;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * A 3×3, stride-1, ungrouped convolution by Winograd's F(2×2, 3×3): each 2×2 block of outputs is
@@ -35,6 +36,13 @@ final class WinogradStep implements Step {
   private final int blockTiles;
   private final int panels;
   private final int rowSplits;
+
+  /** Offset of each output block's 4×4 input patch in the padded plane. */
+  private final int[] patch;
+
+  private final int paddedW;
+  private final int paddedH;
+
   private final Loops.Range inputBody;
   private final Loops.Range gemmBody;
   private final Loops.Range outputBody;
@@ -94,7 +102,23 @@ final class WinogradStep implements Step {
     int colTiles = (blockTiles + Sgemm.NC - 1) / Sgemm.NC;
     int wanted = ws.slots() == 1 ? 1 : 3 * ws.slots();
     this.rowSplits = Math.max(1, Math.min(panels, (wanted + XI * colTiles - 1) / (XI * colTiles)));
-    this.inputBody = (lo, hi) -> transformInput(lo, hi);
+    // the input plane is copied with explicit zero padding, so every patch is inside it
+    this.paddedW = 2 * tilesW + 2;
+    this.paddedH = 2 * tilesH + 2;
+    ws.requirePlane(paddedW * paddedH);
+    this.patch = new int[roundUp(tiles, Sgemm.NR)];
+    for (int t = 0; t < tiles; t++) {
+      patch[t] = (t / tilesW) * 2 * paddedW + (t % tilesW) * 2;
+    }
+    this.inputBody =
+        (lo, hi) -> {
+          for (int slot = lo; slot < hi; slot++) {
+            float[] xp = ws.plane(slot);
+            for (int ch = ws.claimItem(); ch < c; ch = ws.claimItem()) {
+              transformInput(ch, xp);
+            }
+          }
+        };
     this.gemmBody =
         (lo, hi) -> {
           for (int s = lo; s < hi; s++) {
@@ -157,7 +181,8 @@ final class WinogradStep implements Step {
         t1 = Math.min(tiles, start + blockTiles);
         padded = roundUp(t1 - t0, Sgemm.NR);
         items = XI * ((padded + Sgemm.NC - 1) / Sgemm.NC) * rowSplits;
-        loops.forRange(c, inputBody);
+        ws.resetItems();
+        loops.forRange(ws.slots(), inputBody);
         ws.resetItems();
         loops.forRange(ws.slots(), gemmBody);
         loops.forRange(m, outputBody);
@@ -167,124 +192,165 @@ final class WinogradStep implements Step {
 
   /**
    * V_ξ(ch, t) = (Bᵀ·d·B)_ξ for the 4×4 patch d of channel ch under output block t (zero outside
-   * the image), written as NR-column panels {@code [ξ][t/NR][ch][t%NR]}; range: channels.
+   * the image), written as NR-column panels {@code [ξ][t/NR][ch][t%NR]}. The channel is first
+   * copied into {@code xp} with its zero padding explicit.
    */
-  private void transformInput(int lo, int hi) {
+  private void transformInput(int ch, float[] xp) {
     float[] v = ws.sharedB();
     int h = g.h();
     int wd = g.w();
+    int plane = (image * c + ch) * h * wd;
+    for (int r = 0; r < paddedH; r++) {
+      int ih = r - g.ph();
+      int row = r * paddedW;
+      int lo = 0;
+      int hi = 0;
+      if (ih >= 0 && ih < h) {
+        lo = Math.min(paddedW, g.pw());
+        hi = Math.max(lo, Math.min(paddedW, g.pw() + wd));
+      }
+      for (int j = 0; j < lo; j++) {
+        xp[row + j] = 0f;
+      }
+      if (hi > lo) {
+        System.arraycopy(x, plane + ih * wd + lo - g.pw(), xp, row + lo, hi - lo);
+      }
+      for (int j = hi; j < paddedW; j++) {
+        xp[row + j] = 0f;
+      }
+    }
     int panelStride = c * Sgemm.NR;
     int xiStride = c * padded;
     int mask = Sgemm.NR - 1;
-    for (int ch = lo; ch < hi; ch++) {
-      int plane = (image * c + ch) * h * wd;
-      for (int jj = 0; jj < padded; jj++) {
-        int dst = (jj >> Sgemm.NR_SHIFT) * panelStride + ch * Sgemm.NR + (jj & mask);
-        int t = t0 + jj;
-        if (t >= t1) {
-          for (int xi = 0; xi < XI; xi++) {
-            v[xi * xiStride + dst] = 0f;
-          }
-          continue;
-        }
-        int top = (t / tilesW) * 2 - g.ph();
-        int left = (t % tilesW) * 2 - g.pw();
-        float d00;
-        float d01;
-        float d02;
-        float d03;
-        float d10;
-        float d11;
-        float d12;
-        float d13;
-        float d20;
-        float d21;
-        float d22;
-        float d23;
-        float d30;
-        float d31;
-        float d32;
-        float d33;
-        if (top >= 0 && left >= 0 && top + 3 < h && left + 3 < wd) {
-          // the whole patch is inside the image: no bounds tests
-          int i0 = plane + top * wd + left;
-          int i1 = i0 + wd;
-          int i2 = i1 + wd;
-          int i3 = i2 + wd;
-          d00 = x[i0];
-          d01 = x[i0 + 1];
-          d02 = x[i0 + 2];
-          d03 = x[i0 + 3];
-          d10 = x[i1];
-          d11 = x[i1 + 1];
-          d12 = x[i1 + 2];
-          d13 = x[i1 + 3];
-          d20 = x[i2];
-          d21 = x[i2 + 1];
-          d22 = x[i2 + 2];
-          d23 = x[i2 + 3];
-          d30 = x[i3];
-          d31 = x[i3 + 1];
-          d32 = x[i3 + 2];
-          d33 = x[i3 + 3];
-        } else {
-          d00 = at(plane, top, left, h, wd);
-          d01 = at(plane, top, left + 1, h, wd);
-          d02 = at(plane, top, left + 2, h, wd);
-          d03 = at(plane, top, left + 3, h, wd);
-          d10 = at(plane, top + 1, left, h, wd);
-          d11 = at(plane, top + 1, left + 1, h, wd);
-          d12 = at(plane, top + 1, left + 2, h, wd);
-          d13 = at(plane, top + 1, left + 3, h, wd);
-          d20 = at(plane, top + 2, left, h, wd);
-          d21 = at(plane, top + 2, left + 1, h, wd);
-          d22 = at(plane, top + 2, left + 2, h, wd);
-          d23 = at(plane, top + 2, left + 3, h, wd);
-          d30 = at(plane, top + 3, left, h, wd);
-          d31 = at(plane, top + 3, left + 1, h, wd);
-          d32 = at(plane, top + 3, left + 2, h, wd);
-          d33 = at(plane, top + 3, left + 3, h, wd);
-        }
-        // Bᵀ·d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3
-        float r00 = d00 - d20;
-        float r01 = d01 - d21;
-        float r02 = d02 - d22;
-        float r03 = d03 - d23;
-        float r10 = d10 + d20;
-        float r11 = d11 + d21;
-        float r12 = d12 + d22;
-        float r13 = d13 + d23;
-        float r20 = d20 - d10;
-        float r21 = d21 - d11;
-        float r22 = d22 - d12;
-        float r23 = d23 - d13;
-        float r30 = d10 - d30;
-        float r31 = d11 - d31;
-        float r32 = d12 - d32;
-        float r33 = d13 - d33;
-        // (Bᵀ·d)·B: the same combinations along each row
-        v[dst] = r00 - r02;
-        v[xiStride + dst] = r01 + r02;
-        v[2 * xiStride + dst] = r02 - r01;
-        v[3 * xiStride + dst] = r01 - r03;
-        v[4 * xiStride + dst] = r10 - r12;
-        v[5 * xiStride + dst] = r11 + r12;
-        v[6 * xiStride + dst] = r12 - r11;
-        v[7 * xiStride + dst] = r11 - r13;
-        v[8 * xiStride + dst] = r20 - r22;
-        v[9 * xiStride + dst] = r21 + r22;
-        v[10 * xiStride + dst] = r22 - r21;
-        v[11 * xiStride + dst] = r21 - r23;
-        v[12 * xiStride + dst] = r30 - r32;
-        v[13 * xiStride + dst] = r31 + r32;
-        v[14 * xiStride + dst] = r32 - r31;
-        v[15 * xiStride + dst] = r31 - r33;
+    int valid = t1 - t0;
+    for (int jj = 0; jj < padded; jj++) {
+      int dst = (jj >> Sgemm.NR_SHIFT) * panelStride + ch * Sgemm.NR + (jj & mask);
+      if ((jj & (VL - 1)) == 0 && jj + VL <= valid) {
+        transformChunk(xp, t0 + jj, v, dst, xiStride);
+        jj += VL - 1;
+        continue;
       }
+      if (jj >= valid) {
+        for (int xi = 0; xi < XI; xi++) {
+          v[xi * xiStride + dst] = 0f;
+        }
+        continue;
+      }
+      int i0 = patch[t0 + jj];
+      int i1 = i0 + paddedW;
+      int i2 = i1 + paddedW;
+      int i3 = i2 + paddedW;
+      float d00 = xp[i0];
+      float d01 = xp[i0 + 1];
+      float d02 = xp[i0 + 2];
+      float d03 = xp[i0 + 3];
+      float d10 = xp[i1];
+      float d11 = xp[i1 + 1];
+      float d12 = xp[i1 + 2];
+      float d13 = xp[i1 + 3];
+      float d20 = xp[i2];
+      float d21 = xp[i2 + 1];
+      float d22 = xp[i2 + 2];
+      float d23 = xp[i2 + 3];
+      float d30 = xp[i3];
+      float d31 = xp[i3 + 1];
+      float d32 = xp[i3 + 2];
+      float d33 = xp[i3 + 3];
+      // Bᵀ·d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3
+      float r00 = d00 - d20;
+      float r01 = d01 - d21;
+      float r02 = d02 - d22;
+      float r03 = d03 - d23;
+      float r10 = d10 + d20;
+      float r11 = d11 + d21;
+      float r12 = d12 + d22;
+      float r13 = d13 + d23;
+      float r20 = d20 - d10;
+      float r21 = d21 - d11;
+      float r22 = d22 - d12;
+      float r23 = d23 - d13;
+      float r30 = d10 - d30;
+      float r31 = d11 - d31;
+      float r32 = d12 - d32;
+      float r33 = d13 - d33;
+      // (Bᵀ·d)·B: the same combinations along each row
+      v[dst] = r00 - r02;
+      v[xiStride + dst] = r01 + r02;
+      v[2 * xiStride + dst] = r02 - r01;
+      v[3 * xiStride + dst] = r01 - r03;
+      v[4 * xiStride + dst] = r10 - r12;
+      v[5 * xiStride + dst] = r11 + r12;
+      v[6 * xiStride + dst] = r12 - r11;
+      v[7 * xiStride + dst] = r11 - r13;
+      v[8 * xiStride + dst] = r20 - r22;
+      v[9 * xiStride + dst] = r21 + r22;
+      v[10 * xiStride + dst] = r22 - r21;
+      v[11 * xiStride + dst] = r21 - r23;
+      v[12 * xiStride + dst] = r30 - r32;
+      v[13 * xiStride + dst] = r31 + r32;
+      v[14 * xiStride + dst] = r32 - r31;
+      v[15 * xiStride + dst] = r31 - r33;
     }
   }
 
-  private float at(int plane, int row, int col, int h, int wd) {
-    return row >= 0 && row < h && col >= 0 && col < wd ? x[plane + row * wd + col] : 0f;
+  private static final jdk.incubator.vector.VectorSpecies<Float> S = Sgemm.S;
+  private static final int VL = Sgemm.VL;
+
+  /** V for VL consecutive output blocks, their patches gathered from the padded plane. */
+  private void transformChunk(float[] xp, int t, float[] v, int dst, int xiStride) {
+    int plane = 0;
+    int wd = paddedW;
+    FloatVector d00 = FloatVector.fromArray(S, xp, plane, patch, t);
+    FloatVector d01 = FloatVector.fromArray(S, xp, plane + 1, patch, t);
+    FloatVector d02 = FloatVector.fromArray(S, xp, plane + 2, patch, t);
+    FloatVector d03 = FloatVector.fromArray(S, xp, plane + 3, patch, t);
+    int r1 = plane + wd;
+    FloatVector d10 = FloatVector.fromArray(S, xp, r1, patch, t);
+    FloatVector d11 = FloatVector.fromArray(S, xp, r1 + 1, patch, t);
+    FloatVector d12 = FloatVector.fromArray(S, xp, r1 + 2, patch, t);
+    FloatVector d13 = FloatVector.fromArray(S, xp, r1 + 3, patch, t);
+    int r2 = r1 + wd;
+    FloatVector d20 = FloatVector.fromArray(S, xp, r2, patch, t);
+    FloatVector d21 = FloatVector.fromArray(S, xp, r2 + 1, patch, t);
+    FloatVector d22 = FloatVector.fromArray(S, xp, r2 + 2, patch, t);
+    FloatVector d23 = FloatVector.fromArray(S, xp, r2 + 3, patch, t);
+    int r3 = r2 + wd;
+    FloatVector d30 = FloatVector.fromArray(S, xp, r3, patch, t);
+    FloatVector d31 = FloatVector.fromArray(S, xp, r3 + 1, patch, t);
+    FloatVector d32 = FloatVector.fromArray(S, xp, r3 + 2, patch, t);
+    FloatVector d33 = FloatVector.fromArray(S, xp, r3 + 3, patch, t);
+    FloatVector a0 = d00.sub(d20);
+    FloatVector a1 = d01.sub(d21);
+    FloatVector a2 = d02.sub(d22);
+    FloatVector a3 = d03.sub(d23);
+    a0.sub(a2).intoArray(v, dst);
+    a1.add(a2).intoArray(v, xiStride + dst);
+    a2.sub(a1).intoArray(v, 2 * xiStride + dst);
+    a1.sub(a3).intoArray(v, 3 * xiStride + dst);
+    a0 = d10.add(d20);
+    a1 = d11.add(d21);
+    a2 = d12.add(d22);
+    a3 = d13.add(d23);
+    a0.sub(a2).intoArray(v, 4 * xiStride + dst);
+    a1.add(a2).intoArray(v, 5 * xiStride + dst);
+    a2.sub(a1).intoArray(v, 6 * xiStride + dst);
+    a1.sub(a3).intoArray(v, 7 * xiStride + dst);
+    a0 = d20.sub(d10);
+    a1 = d21.sub(d11);
+    a2 = d22.sub(d12);
+    a3 = d23.sub(d13);
+    a0.sub(a2).intoArray(v, 8 * xiStride + dst);
+    a1.add(a2).intoArray(v, 9 * xiStride + dst);
+    a2.sub(a1).intoArray(v, 10 * xiStride + dst);
+    a1.sub(a3).intoArray(v, 11 * xiStride + dst);
+    a0 = d10.sub(d30);
+    a1 = d11.sub(d31);
+    a2 = d12.sub(d32);
+    a3 = d13.sub(d33);
+    a0.sub(a2).intoArray(v, 12 * xiStride + dst);
+    a1.add(a2).intoArray(v, 13 * xiStride + dst);
+    a2.sub(a1).intoArray(v, 14 * xiStride + dst);
+    a1.sub(a3).intoArray(v, 15 * xiStride + dst);
   }
 
   /** One item: position ξ, a tile of NC blocks, a range of row panels: M_ξ = U_ξ·V_ξ. */
