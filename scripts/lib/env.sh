@@ -36,3 +36,26 @@ framegate_ensure_packages() {
   "${as_root[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# Prints the JVM flags that run framegate with TornadoVM, one per line, when TORNADOVM_HOME names
+# a TornadoVM SDK; prints nothing otherwise. Use: mapfile -t flags < <(framegate_tornado_flags)
+# Call framegate_select_jdk first: the SDK's launcher needs JAVA_HOME.
+# The SDK's own flags (module path, JVMCI exports, native library path) come from its argfile, or
+# from `tornado --printJavaFlags` in SDKs without one; ours follow so that they win: TornadoVM
+# treats io.framegate's @Parallel as its own, a kernel that fails to JIT is an error instead of a
+# silent run on the host, and a whole network fits in one task graph's bytecode buffer.
+framegate_tornado_flags() {
+  [ -n "${TORNADOVM_HOME:-}" ] || return 0
+  if [ -f "$TORNADOVM_HOME/tornado-argfile" ]; then
+    echo "@$TORNADOVM_HOME/tornado-argfile"
+  elif [ -x "$TORNADOVM_HOME/bin/tornado" ]; then
+    # the first word printed is the java launcher itself
+    "$TORNADOVM_HOME/bin/tornado" --printJavaFlags 2>/dev/null | tail -n 1 | tr -s ' ' '\n' | tail -n +2 | sed '/^$/d'
+  else
+    echo "framegate: TORNADOVM_HOME=$TORNADOVM_HOME is not a TornadoVM SDK (no tornado-argfile, no bin/tornado)" >&2
+    return 1
+  fi
+  echo "-Dtornado.load.annotation.parallel=io.framegate.accelerator.kernel.Parallel"
+  echo "-Dtornado.recover.bailout=False"
+  echo "-Dtornado.tvm.maxbytecodesize=262144"
+}

@@ -13,6 +13,22 @@ public interface Backend {
   /** Stable name used on the command line and in profiles, e.g. {@code jvm-reference}. */
   String name();
 
+  /** One line for listings: the device and its driver, or how the JVM backend runs. */
+  default String describe() {
+    return name();
+  }
+
+  /**
+   * This backend with work-group sizes per kernel family ({@code conv, pool, elementwise, gemm,
+   * softmax, layout}) from a hardware profile; families left out are sized by the driver. JVM
+   * backends have no work-groups and return themselves.
+   *
+   * @throws IllegalArgumentException for an unknown family or a size below 1
+   */
+  default Backend withWorkGroupSizes(java.util.Map<String, Integer> sizes) {
+    return this;
+  }
+
   /**
    * Builds a plan for a graph whose every shape is known (see {@link
    * io.framegate.accelerator.Model#specialize}). Called once per (model, batch); the plan is

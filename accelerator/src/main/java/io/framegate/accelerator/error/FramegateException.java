@@ -5,7 +5,11 @@ package io.framegate.accelerator.error;
  * the gateway maps to one gRPC status and the CLI to one exit code.
  */
 public abstract sealed class FramegateException extends RuntimeException
-    permits InvalidModelException, InvalidInputException, DeviceFailureException {
+    permits InvalidModelException,
+        InvalidInputException,
+        DeviceFailureException,
+        CapacityExceededException,
+        ShuttingDownException {
 
   protected FramegateException(String message) {
     super(message);

@@ -97,7 +97,8 @@ public final class ConvKernels {
     int mPerGroup = outC / groups;
     int plane = oH * oW;
     int inPlane = inH * inW;
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int od = i % oD;
       int nm = i / oD;
       int m = nm % outC;

@@ -19,7 +19,8 @@ public final class ElementwiseKernels {
 
   /** Y(i) = act(X(i); a, b); x == y allowed; range = element count. */
   public static void activation(float[] x, float[] y, int act, float a, float b, int lo, int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       y[i] = Activation.apply(act, x[i], a, b);
     }
   }
@@ -40,7 +41,8 @@ public final class ElementwiseKernels {
       }
       expected *= g[1 + d];
     }
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       if (contiguous != 0) {
         y[i] = combine(op, a[i], b[i]);
       } else {
@@ -82,25 +84,12 @@ public final class ElementwiseKernels {
   }
 
   /**
-   * u^v through e^(v·ln|u|) in double, since devices lack a pow intrinsic in the kernel subset:
-   * negative bases only have real powers for integral exponents (sign from the exponent's parity).
+   * u^v with Java's rules for the special cases (0^−v = ∞, negative bases only for integral
+   * exponents). Math.pow maps to the device's pow(); Math.floor, which an integral test would need,
+   * does not (TornadoVM's OpenCL backend fails on its bit-level fallback).
    */
   static float power(float u, float v) {
-    if (v == 0f) {
-      return 1f;
-    }
-    if (u > 0f) {
-      return (float) Math.exp(v * Math.log(u));
-    }
-    if (u == 0f) {
-      return v > 0f ? 0f : Float.POSITIVE_INFINITY;
-    }
-    if (u < 0f && Math.floor(v) == v) {
-      float magnitude = (float) Math.exp(v * Math.log(-u));
-      boolean odd = Math.floor(v * 0.5) * 2.0 != v;
-      return odd ? -magnitude : magnitude;
-    }
-    return Float.NaN;
+    return (float) Math.pow(u, v);
   }
 
   /** Y(n,c,s) = γ(c)·(X(n,c,s) − μ(c))/√(σ²(c)+ε) + β(c); range i ∈ [0, N·C), c = i mod C. */
@@ -116,7 +105,8 @@ public final class ElementwiseKernels {
       int spatial,
       int lo,
       int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int c = i % channels;
       float k = (float) (scale[c] / Math.sqrt((double) var[c] + eps));
       float mu = mean[c];
@@ -138,7 +128,8 @@ public final class ElementwiseKernels {
       int spatial,
       int lo,
       int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int c = i % channels;
       float k = scale[c];
       float t = shift[c];
@@ -151,7 +142,8 @@ public final class ElementwiseKernels {
 
   /** Y(yOff+i) = X(xOff+i); range = element count. */
   public static void copy(float[] x, int xOff, float[] y, int yOff, int lo, int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       y[yOff + i] = x[xOff + i];
     }
   }

@@ -42,7 +42,8 @@ public final class GemmKernels {
     int hasC = g[HAS_C];
     int cRow = g[C_ROW_STRIDE];
     int cCol = g[C_COL_STRIDE];
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int yRow = i * n;
       if (transB == 0) {
         for (int j = 0; j < n; j++) {
@@ -97,7 +98,8 @@ public final class GemmKernels {
       int k,
       int lo,
       int hi) {
-    for (@Parallel int r = lo; r < hi; r++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int r = lo + item;
       int t = r / m;
       int i = r % m;
       int yRow = r * n;

@@ -20,7 +20,8 @@ public final class LayoutKernels {
   public static void gather(float[] x, float[] y, int[] g, int lo, int hi) {
     int rank = g[0];
     int offset = g[1];
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int rem = i;
       int src = offset;
       for (int d = rank - 1; d >= 0; d--) {
@@ -38,7 +39,8 @@ public final class LayoutKernels {
    */
   public static void pad(float[] x, float[] y, int[] g, int mode, float value, int lo, int hi) {
     int rank = g[0];
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int rem = i;
       int src = 0;
       int stride = 1;
@@ -79,7 +81,8 @@ public final class LayoutKernels {
   /** Y(o·dstStride + dstOffset + e) = X(o·blockLength + e); range o ∈ [0, blocks). */
   public static void copyBlocks(
       float[] x, float[] y, int blockLength, int dstStride, int dstOffset, int lo, int hi) {
-    for (@Parallel int o = lo; o < hi; o++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int o = lo + item;
       int src = o * blockLength;
       int dst = o * dstStride + dstOffset;
       for (int e = 0; e < blockLength; e++) {
@@ -95,7 +98,8 @@ public final class LayoutKernels {
   public static void gatherAxis(
       float[] x, float[] y, int[] indices, int axisLength, int inner, int lo, int hi) {
     int count = indices.length;
-    for (@Parallel int r = lo; r < hi; r++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int r = lo + item;
       int src = ((r / count) * axisLength + indices[r % count]) * inner;
       int dst = r * inner;
       for (int e = 0; e < inner; e++) {

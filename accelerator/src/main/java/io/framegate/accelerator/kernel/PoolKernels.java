@@ -61,7 +61,8 @@ public final class PoolKernels {
     int dH = g[DH];
     int dW = g[DW];
     int inPlane = inH * inW;
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int od = i % oD;
       int nc = i / oD;
       int dStart = od * sD - g[PD];
@@ -121,7 +122,8 @@ public final class PoolKernels {
     int padH = inH + pH + g[PH_END];
     int padW = inW + pW + g[PW_END];
     int inPlane = inH * inW;
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int od = i % oD;
       int nc = i / oD;
       int dStart = od * sD - pD;
@@ -170,7 +172,8 @@ public final class PoolKernels {
 
   /** Y(nc) = (1/S)·Σ_s X(nc, s); range i ∈ [0, N·C). */
   public static void globalAvgPool(float[] x, float[] y, int spatial, int lo, int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int base = i * spatial;
       float sum = 0f;
       for (int s = 0; s < spatial; s++) {
@@ -182,7 +185,8 @@ public final class PoolKernels {
 
   /** Y(nc) = max_s X(nc, s); range i ∈ [0, N·C). */
   public static void globalMaxPool(float[] x, float[] y, int spatial, int lo, int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int base = i * spatial;
       float best = Float.NEGATIVE_INFINITY;
       for (int s = 0; s < spatial; s++) {

@@ -5,12 +5,14 @@ public final class SoftmaxKernels {
   private SoftmaxKernels() {}
 
   /**
-   * Y(l) = e^(X(l)−max)/Σ_k e^(X(k)−max), or with log=1 Y(l) = X(l) − max − ln Σ_k e^(X(k)−max);
-   * range i ∈ [0, outer·inner), i = o·inner+in; x == y allowed.
+   * Y(l) = e^(X(l)−max)/Σ_k e^(X(k)−max), or with logarithm=1 Y(l) = X(l) − max − ln Σ_k
+   * e^(X(k)−max); range i ∈ [0, outer·inner), i = o·inner+in; x == y allowed. (A parameter named
+   * {@code log} would shadow OpenCL's log() in the kernel TornadoVM generates.)
    */
   public static void softmax(
-      float[] x, float[] y, int axisLength, int inner, int log, int lo, int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+      float[] x, float[] y, int axisLength, int inner, int logarithm, int lo, int hi) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int base = (i / inner) * axisLength * inner + i % inner;
       float max = Float.NEGATIVE_INFINITY;
       for (int l = 0; l < axisLength; l++) {
@@ -19,7 +21,7 @@ public final class SoftmaxKernels {
       // The sum is kept in double: with one dominant term it is 1 + tiny, and log-softmax of
       // the maximum is −ln(1 + tiny), which float addition would round to a few ulps of 1.
       double sum = 0.0;
-      if (log != 0) {
+      if (logarithm != 0) {
         for (int l = 0; l < axisLength; l++) {
           sum += (float) Math.exp((double) x[base + l * inner] - max);
         }
@@ -45,7 +47,8 @@ public final class SoftmaxKernels {
    * allowed.
    */
   public static void hardmax(float[] x, float[] y, int axisLength, int inner, int lo, int hi) {
-    for (@Parallel int i = lo; i < hi; i++) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
       int base = (i / inner) * axisLength * inner + i % inner;
       int arg = 0;
       float max = x[base];

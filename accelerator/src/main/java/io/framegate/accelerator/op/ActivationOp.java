@@ -177,7 +177,7 @@ final class ActivationOp implements Operator {
     boolean runtimeMin = Float.isNaN(params[0]);
     boolean runtimeMax = Float.isNaN(params[1]);
     if (!runtimeMin && !runtimeMax) {
-      return loops -> loops.forRange(n, body);
+      return KernelCall.activation(x, y, code, params[0], params[1], n).step();
     }
     float[] min = in[1];
     float[] max = in.length > 2 ? in[2] : null;

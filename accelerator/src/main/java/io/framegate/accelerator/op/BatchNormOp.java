@@ -1,7 +1,6 @@
 package io.framegate.accelerator.op;
 
 import io.framegate.accelerator.graph.ValueInfo;
-import io.framegate.accelerator.kernel.ElementwiseKernels;
 import io.framegate.accelerator.tensor.Shapes;
 import java.util.List;
 
@@ -58,11 +57,8 @@ final class BatchNormOp implements Operator {
     float[] mean = in[3];
     float[] var = in[4];
     float[] y = out[0];
-    Loops.Range body =
-        (lo, hi) ->
-            ElementwiseKernels.batchNorm(
-                xs, scale, bias, mean, var, y, eps, channels, spatial, lo, hi);
     int total = x[0] * channels;
-    return loops -> loops.forRange(total, body);
+    return KernelCall.batchNorm(xs, scale, bias, mean, var, y, eps, channels, spatial, total)
+        .step();
   }
 }

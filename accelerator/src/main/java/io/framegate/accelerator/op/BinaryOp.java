@@ -156,7 +156,6 @@ final class BinaryOp implements Operator {
     float[] y = out[0];
     int op = code;
     int n = Shapes.size(outShape);
-    Loops.Range body = (lo, hi) -> ElementwiseKernels.binary(a, b, y, g, op, lo, hi);
-    return loops -> loops.forRange(n, body);
+    return KernelCall.binary(a, b, y, g, op, n).step();
   }
 }

@@ -1,7 +1,6 @@
 package io.framegate.accelerator.op;
 
 import io.framegate.accelerator.graph.ValueInfo;
-import io.framegate.accelerator.kernel.LayoutKernels;
 import io.framegate.accelerator.tensor.DataType;
 import io.framegate.accelerator.tensor.Shapes;
 import io.framegate.accelerator.tensor.Tensor;
@@ -94,19 +93,19 @@ final class ConcatOp implements Operator {
     int outer = Shapes.product(outShape, 0, axis);
     int dstStride = Shapes.product(outShape, axis, outShape.length);
     float[] y = out[0];
-    Loops.Range[] copies = new Loops.Range[in.length];
+    KernelCall[] copies = new KernelCall[in.length];
     int offset = 0;
     for (int i = 0; i < in.length; i++) {
       int[] s = ctx.shape(i);
       int block = Shapes.product(s, axis, s.length);
       float[] x = in[i];
       int dstOffset = offset;
-      copies[i] = (lo, hi) -> LayoutKernels.copyBlocks(x, y, block, dstStride, dstOffset, lo, hi);
+      copies[i] = KernelCall.copyBlocks(x, y, block, dstStride, dstOffset, outer);
       offset += block;
     }
     return loops -> {
-      for (Loops.Range copy : copies) {
-        loops.forRange(outer, copy);
+      for (KernelCall copy : copies) {
+        loops.launch(copy);
       }
     };
   }

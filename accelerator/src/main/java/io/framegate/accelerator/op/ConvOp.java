@@ -151,7 +151,6 @@ final class ConvOp implements Operator {
     float a = geo.a;
     float b = geo.b;
     int total = g[ConvKernels.N] * g[ConvKernels.M] * g[ConvKernels.OD];
-    Loops.Range body = (lo, hi) -> ConvKernels.conv(x, w, bias, res, y, g, act, a, b, lo, hi);
-    return loops -> loops.forRange(total, body);
+    return KernelCall.conv(x, w, bias, res, y, g, act, a, b, total).step();
   }
 }

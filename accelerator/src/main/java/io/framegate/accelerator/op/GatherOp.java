@@ -1,7 +1,6 @@
 package io.framegate.accelerator.op;
 
 import io.framegate.accelerator.graph.ValueInfo;
-import io.framegate.accelerator.kernel.LayoutKernels;
 import io.framegate.accelerator.tensor.DataType;
 import io.framegate.accelerator.tensor.Shapes;
 import io.framegate.accelerator.tensor.Tensor;
@@ -77,9 +76,7 @@ final class GatherOp implements Operator {
     int[] indices = p.indices;
     int axisLength = p.axisLength;
     int inner = p.inner;
-    Loops.Range body =
-        (lo, hi) -> LayoutKernels.gatherAxis(x, y, indices, axisLength, inner, lo, hi);
     int total = p.outer * indices.length;
-    return loops -> loops.forRange(total, body);
+    return KernelCall.gatherAxis(x, y, indices, axisLength, inner, total).step();
   }
 }

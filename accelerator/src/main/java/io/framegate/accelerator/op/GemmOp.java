@@ -163,16 +163,14 @@ final class GemmOp implements Operator {
       int m = p.m;
       int n = p.n;
       int k = p.k;
-      Loops.Range body = (lo, hi) -> GemmKernels.matmul(a, b, y, ao, bo, m, n, k, lo, hi);
       int total = ao.length * m;
-      return loops -> loops.forRange(total, body);
+      return KernelCall.matmul(a, b, y, ao, bo, m, n, k, total).step();
     }
     int[] g = gemmGeometry(ctx)[0];
     float[] c = in.length > 2 && in[2] != null ? in[2] : new float[1];
     float alpha = ctx.attrs().getFloat("alpha", 1f);
     float beta = ctx.attrs().getFloat("beta", 1f);
-    Loops.Range body = (lo, hi) -> GemmKernels.gemm(a, b, c, y, g, alpha, beta, lo, hi);
     int rows = g[GemmKernels.M];
-    return loops -> loops.forRange(rows, body);
+    return KernelCall.gemm(a, b, c, y, g, alpha, beta, rows).step();
   }
 }

@@ -97,7 +97,7 @@ final class PadOp implements Operator {
     int n = Shapes.size(p.outShape);
     Loops.Range body = (lo, hi) -> LayoutKernels.pad(xs, y, g, mode, value[0], lo, hi);
     if (!Float.isNaN(p.value)) {
-      return loops -> loops.forRange(n, body);
+      return KernelCall.pad(xs, y, g, mode, p.value, n).step();
     }
     float[] runtimeValue = in[2];
     return loops -> {

@@ -151,21 +151,16 @@ final class PoolOp implements Operator {
     if (kind == Kind.GLOBAL_AVERAGE || kind == Kind.GLOBAL_MAX) {
       int nc = shape[0] * shape[1];
       int spatial = Shapes.product(shape, 2, shape.length);
-      Loops.Range body =
-          kind == Kind.GLOBAL_AVERAGE
-              ? (lo, hi) -> PoolKernels.globalAvgPool(x, y, spatial, lo, hi)
-              : (lo, hi) -> PoolKernels.globalMaxPool(x, y, spatial, lo, hi);
-      return loops -> loops.forRange(nc, body);
+      return kind == Kind.GLOBAL_AVERAGE
+          ? KernelCall.globalAvgPool(x, y, spatial, nc).step()
+          : KernelCall.globalMaxPool(x, y, spatial, nc).step();
     }
     int[] g = window(ctx).g;
     int total = g[PoolKernels.N] * g[PoolKernels.C] * g[PoolKernels.OD];
-    Loops.Range body;
     if (kind == Kind.MAX) {
-      body = (lo, hi) -> PoolKernels.maxPool(x, y, g, lo, hi);
-    } else {
-      int includePad = (int) ctx.attrs().getInt("count_include_pad", 0);
-      body = (lo, hi) -> PoolKernels.avgPool(x, y, g, includePad, lo, hi);
+      return KernelCall.maxPool(x, y, g, total).step();
     }
-    return loops -> loops.forRange(total, body);
+    int includePad = (int) ctx.attrs().getInt("count_include_pad", 0);
+    return KernelCall.avgPool(x, y, g, includePad, total).step();
   }
 }

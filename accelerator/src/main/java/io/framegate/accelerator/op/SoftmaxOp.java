@@ -1,7 +1,6 @@
 package io.framegate.accelerator.op;
 
 import io.framegate.accelerator.graph.ValueInfo;
-import io.framegate.accelerator.kernel.SoftmaxKernels;
 import io.framegate.accelerator.tensor.Shapes;
 import java.util.List;
 
@@ -81,14 +80,11 @@ final class SoftmaxOp implements Operator {
     int inner = s[2];
     float[] x = in[0];
     float[] y = out[0];
-    Loops.Range body =
-        switch (kind) {
-          case SOFTMAX -> (lo, hi) -> SoftmaxKernels.softmax(x, y, axisLength, inner, 0, lo, hi);
-          case LOG_SOFTMAX ->
-              (lo, hi) -> SoftmaxKernels.softmax(x, y, axisLength, inner, 1, lo, hi);
-          case HARDMAX -> (lo, hi) -> SoftmaxKernels.hardmax(x, y, axisLength, inner, lo, hi);
-        };
     int total = s[0] * inner;
-    return loops -> loops.forRange(total, body);
+    return switch (kind) {
+      case SOFTMAX -> KernelCall.softmax(x, y, axisLength, inner, 0, total).step();
+      case LOG_SOFTMAX -> KernelCall.softmax(x, y, axisLength, inner, 1, total).step();
+      case HARDMAX -> KernelCall.hardmax(x, y, axisLength, inner, total).step();
+    };
   }
 }

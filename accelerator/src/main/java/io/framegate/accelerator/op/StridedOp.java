@@ -206,7 +206,6 @@ final class StridedOp implements Operator {
     float[] x = in[0];
     float[] y = out[0];
     int n = Shapes.size(v.shape);
-    Loops.Range body = (lo, hi) -> LayoutKernels.gather(x, y, g, lo, hi);
-    return loops -> loops.forRange(n, body);
+    return KernelCall.gather(x, y, g, n).step();
   }
 }

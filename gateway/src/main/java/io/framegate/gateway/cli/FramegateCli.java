@@ -12,7 +12,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-/** The {@code framegate} command line: {@code infer}, {@code ops}, {@code bench}. */
+/**
+ * The {@code framegate} command line: {@code infer}, {@code ops}, {@code bench}, {@code convert}.
+ */
 @Command(
     name = "framegate",
     mixinStandardHelpOptions = true,
@@ -23,6 +25,9 @@ import picocli.CommandLine.Spec;
       InferCommand.class,
       OpsCommand.class,
       BenchCommand.class,
+      DevicesCommand.class,
+      VerifyCommand.class,
+      ConvertCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class FramegateCli implements Callable<Integer> {
@@ -41,7 +46,8 @@ public final class FramegateCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "missing command: infer, ops or bench");
+    throw new ParameterException(
+        spec.commandLine(), "missing command: infer, ops, bench or convert");
   }
 
   /**

@@ -338,12 +338,31 @@ public final class InferCommand implements Callable<Integer> {
               + "  shape "
               + Arrays.toString(t.shape())
               + (written.containsKey(name) ? "  -> " + written.get(name) : ""));
+      List<String> names = labelsFor(loaded, t);
       int rank = 1;
       for (TopK.Entry e : TopK.of(values(t), top)) {
-        out.printf("  %2d.  index %-8d %s%n", rank++, e.index(), e.value());
+        String label = names.isEmpty() ? "" : "  " + names.get(e.index() % names.size());
+        out.printf("  %2d.  index %-8d %s%s%n", rank++, e.index(), e.value(), label);
       }
     }
     out.println("ran in " + millis(nanos) + " ms on " + backend);
+  }
+
+  /**
+   * The model's class labels (metadata {@value ConvertCommand#LABELS_KEY}: one per line, or comma
+   * separated) when they match the output's last dimension, else none.
+   */
+  private static List<String> labelsFor(Model loaded, Tensor t) {
+    String text = loaded.graph().metadata().get(ConvertCommand.LABELS_KEY);
+    int[] s = t.shape();
+    if (text == null || text.isBlank() || s.length == 0) {
+      return List.of();
+    }
+    List<String> names =
+        Arrays.stream(text.contains("\n") ? text.split("\\R") : text.split(","))
+            .map(String::strip)
+            .toList();
+    return names.size() == s[s.length - 1] ? names : List.of();
   }
 
   /** The model's output order, then anything else the backend returned. */
