@@ -7,7 +7,7 @@ import java.util.Arrays;
  * pads from ONNX's kernel_shape, strides, dilations, pads, auto_pad and ceil_mode. Output size per
  * spatial axis is {@code ⌊(J + P_begin + P_end − ((M−1)·D + 1)) / S⌋ + 1} (⌈⌉ with ceil_mode).
  */
-record Window(
+public record Window(
     int[] input,
     int[] kernel,
     int[] strides,
@@ -16,7 +16,7 @@ record Window(
     int[] padEnd,
     int[] output) {
 
-  static Window of(NodeContext ctx, int[] inputSpatial, int[] kernel, boolean ceilMode) {
+  public static Window of(NodeContext ctx, int[] inputSpatial, int[] kernel, boolean ceilMode) {
     int n = inputSpatial.length;
     if (kernel.length != n) {
       throw ctx.error("kernel has " + kernel.length + " spatial dimensions, input has " + n);
@@ -106,7 +106,7 @@ record Window(
   }
 
   /** Pads a 1..3-D value to 3-D, with {@code fill} in front (D and H of a 1-D window). */
-  static int[] as3d(int[] v, int fill) {
+  public static int[] as3d(int[] v, int fill) {
     int[] out = new int[3];
     Arrays.fill(out, fill);
     System.arraycopy(v, 0, out, 3 - v.length, v.length);

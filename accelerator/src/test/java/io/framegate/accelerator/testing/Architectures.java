@@ -73,6 +73,55 @@ public final class Architectures {
   }
 
   /**
+   * An InceptionV3-style network on 3×299×299 (not in {@link #all()}: a benchmark model). Opset 13.
+   */
+  public static Architecture inceptionV3StyleArchitecture() {
+    return new Architecture(
+        "inceptionV3Style", new int[] {3, 299, 299}, Architectures::inceptionV3StyleModel);
+  }
+
+  public static byte[] inceptionV3Style() {
+    return inceptionV3StyleModel().toByteArray();
+  }
+
+  /**
+   * torchvision Inception3's stem (3×3/2 32, 3×3 32, 3×3 64, max pool, 1×1 80, 3×3 192, max pool)
+   * to 192×35×35, three InceptionA blocks (pool features 32, 64, 64), the InceptionB reduction to
+   * 768×17×17, and two InceptionC-like blocks whose factorised 7×1/1×7 convolutions are replaced by
+   * 3×3 ones (the builder makes square kernels), then GAP and FC 1000. BasicConv2d everywhere.
+   */
+  public static ModelProto inceptionV3StyleModel() {
+    OnnxModelBuilder b = new OnnxModelBuilder("inception_v3_style", 13, SEED);
+    String x = b.input(INPUT, 3, 299, 299);
+    x = basicConv(b, x, 32, 3, 2, 0);
+    x = basicConv(b, x, 32, 3, 1, 0);
+    x = basicConv(b, x, 64, 3, 1, 1);
+    x = b.maxPool(x, 3, 2, 0);
+    x = basicConv(b, x, 80, 1, 1, 0);
+    x = basicConv(b, x, 192, 3, 1, 0);
+    x = b.maxPool(x, 3, 2, 0);
+    for (int poolFeatures : new int[] {32, 64, 64}) {
+      String b1 = basicConv(b, x, 64, 1, 0);
+      String b5 = basicConv(b, basicConv(b, x, 48, 1, 0), 64, 5, 2);
+      String b3 = basicConv(b, basicConv(b, basicConv(b, x, 64, 1, 0), 96, 3, 1), 96, 3, 1);
+      String bp = basicConv(b, b.avgPool(x, 3, 1, 1), poolFeatures, 1, 0);
+      x = b.concat(b1, b5, b3, bp);
+    }
+    String r3 = basicConv(b, x, 384, 3, 2, 0);
+    String r33 = basicConv(b, basicConv(b, basicConv(b, x, 64, 1, 0), 96, 3, 1), 96, 3, 2, 0);
+    x = b.concat(r3, r33, b.maxPool(x, 3, 2, 0));
+    for (int mid : new int[] {128, 160}) {
+      String b1 = basicConv(b, x, 192, 1, 0);
+      String b7 = basicConv(b, basicConv(b, x, mid, 1, 0), 192, 3, 1);
+      String b77 = basicConv(b, basicConv(b, basicConv(b, x, mid, 1, 0), mid, 3, 1), 192, 3, 1);
+      String bp = basicConv(b, b.avgPool(x, 3, 1, 1), 192, 1, 0);
+      x = b.concat(b1, b7, b77, bp);
+    }
+    x = b.flatten(b.globalAvgPool(x));
+    return finish(b, b.gemm(x, 1000));
+  }
+
+  /**
    * LeNet-5 on 1×32×32: conv 6@5×5, avg pool 2, conv 16@5×5, avg pool 2, then 120, 84, 10 fully
    * connected and Softmax; flattened with the {@code x.view(x.size(0), -1)} sub-graph. Opset 13.
    */
@@ -208,7 +257,12 @@ public final class Architectures {
   }
 
   private static String basicConv(OnnxModelBuilder b, String x, int out, int kernel, int pad) {
-    return b.relu(b.batchNorm(b.conv(x, out, kernel, 1, pad, 1, 1, false), 1e-3f));
+    return basicConv(b, x, out, kernel, 1, pad);
+  }
+
+  private static String basicConv(
+      OnnxModelBuilder b, String x, int out, int kernel, int stride, int pad) {
+    return b.relu(b.batchNorm(b.conv(x, out, kernel, stride, pad, 1, 1, false), 1e-3f));
   }
 
   private static String basicBlock(OnnxModelBuilder b, String x, int out, int stride) {

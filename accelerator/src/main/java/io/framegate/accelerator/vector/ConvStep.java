@@ -1,0 +1,173 @@
+package io.framegate.accelerator.vector;
+
+import io.framegate.accelerator.op.Loops;
+import io.framegate.accelerator.op.Step;
+
+/**
+ * A convolution as implicit GEMM: per image and group, {@code Y[M/G × P] = W[M/G × K]·col[K × P]}
+ * with the weights packed into {@link Sgemm} panels when the plan is built. The column matrix is
+ * lowered once per block of columns into the plan's shared packed-B buffer, its rows split over the
+ * workers, then the product runs over (column block, row range) items, so that splitting the output
+ * channels over workers never lowers the input twice. A 1×1 convolution with unit stride and no
+ * padding lowers to a plain copy: it is a plain GEMM.
+ */
+final class ConvStep implements Step {
+  /** Most floats of lowered input held at once (a block of columns × all K rows). */
+  static final int SHARED_FLOATS = 1 << 21;
+
+  private final ConvGeometry g;
+  private final float[] x;
+  private final float[] packedW;
+  private final float[] bias;
+  private final float[] res;
+  private final float[] y;
+  private final int act;
+  private final float p;
+  private final float q;
+  private final Workspace ws;
+  private final int k;
+  private final int cols;
+  private final int panels;
+  private final int blockCols;
+  private final int rowSplits;
+  private final Loops.Range packBody;
+  private final Loops.Range gemmBody;
+
+  // the block being computed; written before each parallel loop, which publishes them
+  private int image;
+  private int group;
+  private int c0;
+  private int c1;
+  private int items;
+
+  /**
+   * @param w weights M×(C/G)×KH×KW
+   * @param bias M values or null
+   * @param res residual with the output's shape, or null
+   */
+  ConvStep(
+      ConvGeometry g,
+      float[] x,
+      float[] w,
+      float[] bias,
+      float[] res,
+      float[] y,
+      int act,
+      float p,
+      float q,
+      Workspace ws) {
+    this.g = g;
+    this.x = x;
+    this.res = res;
+    this.y = y;
+    this.act = act;
+    this.p = p;
+    this.q = q;
+    this.ws = ws;
+    this.k = g.k();
+    this.cols = g.p();
+    int mg = g.mPerGroup();
+    this.panels = (mg + Sgemm.MR - 1) / Sgemm.MR;
+    // groups' panels one after another: group gi starts at gi·panels·K·MR
+    float[] packed = new float[g.groups() * panels * k * Sgemm.MR];
+    for (int gi = 0; gi < g.groups(); gi++) {
+      float[] one = Sgemm.packA(w, gi * mg * k, mg, k);
+      System.arraycopy(one, 0, packed, gi * panels * k * Sgemm.MR, one.length);
+    }
+    this.packedW = packed;
+    this.bias = bias != null ? bias : new float[g.m()];
+    int paddedCols = roundUp(cols, Sgemm.NR);
+    int fit = Math.max(Sgemm.NR, SHARED_FLOATS / k / Sgemm.NR * Sgemm.NR);
+    this.blockCols = Math.min(paddedCols, fit);
+    ws.requireSharedB(blockCols * k);
+    // enough items in a block for every worker, each with several row panels
+    int colTiles = (blockCols + Sgemm.NC - 1) / Sgemm.NC;
+    int wanted = ws.slots() == 1 ? 1 : 3 * ws.slots();
+    this.rowSplits = Math.max(1, Math.min(panels, (wanted + colTiles - 1) / colTiles));
+    this.packBody =
+        (lo, hi) -> {
+          int xBase = (image * g.c() + group * g.cPerGroup()) * g.h() * g.w();
+          Im2col.pack(x, xBase, g, lo, hi - lo, c0, c1, ws.sharedB(), k * Sgemm.NR, 0);
+        };
+    this.gemmBody =
+        (lo, hi) -> {
+          for (int s = lo; s < hi; s++) {
+            float[] edge = ws.edge(s);
+            for (int item = ws.claimItem(); item < items; item = ws.claimItem()) {
+              work(item, edge);
+            }
+          }
+        };
+  }
+
+  private static int roundUp(int v, int m) {
+    return (v + m - 1) / m * m;
+  }
+
+  @Override
+  public void run(Loops loops) {
+    for (int n = 0; n < g.n(); n++) {
+      for (int gi = 0; gi < g.groups(); gi++) {
+        for (int start = 0; start < cols; start += blockCols) {
+          image = n;
+          group = gi;
+          c0 = start;
+          c1 = Math.min(cols, start + blockCols);
+          items = (c1 - c0 + Sgemm.NC - 1) / Sgemm.NC * rowSplits;
+          loops.forRange(k, packBody);
+          ws.resetItems();
+          loops.forRange(ws.slots(), gemmBody);
+        }
+      }
+    }
+  }
+
+  /** One item: a tile of NC columns of the block × a range of row panels, over all of K. */
+  private void work(int item, float[] edge) {
+    int split = item % rowSplits;
+    int tile = item / rowSplits;
+    int j0 = tile * Sgemm.NC;
+    int width = Math.min(Sgemm.NC, c1 - c0 - j0);
+    int panelLo = panels * split / rowSplits;
+    int panelHi = panels * (split + 1) / rowSplits;
+    int mg = g.mPerGroup();
+    int aGroup = group * panels * k * Sgemm.MR;
+    int yImage = image * g.m() * cols;
+    float[] bp = ws.sharedB();
+    int panelStride = k * Sgemm.NR;
+    for (int k0 = 0; k0 < k; k0 += Sgemm.KC) {
+      int kc = Math.min(Sgemm.KC, k - k0);
+      boolean first = k0 == 0;
+      boolean last = k0 + kc == k;
+      for (int panel = panelLo; panel < panelHi; panel++) {
+        int r0 = panel * Sgemm.MR;
+        int rows = Math.min(Sgemm.MR, mg - r0);
+        int m0 = group * mg + r0;
+        int aOff = aGroup + (panel * k + k0) * Sgemm.MR;
+        int cOff = yImage + m0 * cols + c0 + j0;
+        for (int j = 0; j < width; j += Sgemm.NR) {
+          Sgemm.tile(
+              packedW,
+              aOff,
+              bp,
+              ((j0 + j) >> Sgemm.NR_SHIFT) * panelStride + k0 * Sgemm.NR,
+              kc,
+              y,
+              cOff + j,
+              cols,
+              rows,
+              Math.min(Sgemm.NR, width - j),
+              bias,
+              m0,
+              first,
+              last,
+              res,
+              act,
+              p,
+              q,
+              edge);
+        }
+      }
+    }
+  }
+}

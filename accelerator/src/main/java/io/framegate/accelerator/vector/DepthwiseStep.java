@@ -1,0 +1,41 @@
+package io.framegate.accelerator.vector;
+
+import io.framegate.accelerator.op.Loops;
+import io.framegate.accelerator.op.Step;
+
+/** A depthwise convolution: planes handed out to the plane's workers one at a time. */
+final class DepthwiseStep implements Step {
+  private final Workspace ws;
+  private final Loops.Range body;
+
+  DepthwiseStep(
+      ConvGeometry g,
+      float[] x,
+      float[] w,
+      float[] bias,
+      float[] res,
+      float[] y,
+      int act,
+      float p,
+      float q,
+      Workspace ws) {
+    this.ws = ws;
+    ws.requirePlane(DepthwiseKernels.scratchFloats(g));
+    int planes = g.n() * g.c();
+    this.body =
+        (lo, hi) -> {
+          for (int s = lo; s < hi; s++) {
+            float[] xp = ws.plane(s);
+            for (int i = ws.claimItem(); i < planes; i = ws.claimItem()) {
+              DepthwiseKernels.plane(g, x, w, bias, res, y, act, p, q, i, xp);
+            }
+          }
+        };
+  }
+
+  @Override
+  public void run(Loops loops) {
+    ws.resetItems();
+    loops.forRange(ws.slots(), body);
+  }
+}

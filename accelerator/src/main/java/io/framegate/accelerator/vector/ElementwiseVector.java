@@ -1,0 +1,77 @@
+package io.framegate.accelerator.vector;
+
+import io.framegate.accelerator.kernel.ElementwiseKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Element-wise and pooling kernels over contiguous data, a vector at a time with a scalar tail. */
+final class ElementwiseVector {
+  private ElementwiseVector() {}
+
+  private static final VectorSpecies<Float> S = Sgemm.S;
+  private static final int VL = Sgemm.VL;
+
+  /** Y(i) = act(X(i)) for the activations {@link Sgemm#vectorActivation} accepts; i ∈ [lo, hi). */
+  static void activation(float[] x, float[] y, int act, float p, float q, int lo, int hi) {
+    int i = lo;
+    for (; i + VL <= hi; i += VL) {
+      Sgemm.activate(FloatVector.fromArray(S, x, i), act, p, q).intoArray(y, i);
+    }
+    for (; i < hi; i++) {
+      y[i] = io.framegate.accelerator.kernel.Activation.apply(act, x[i], p, q);
+    }
+  }
+
+  /** Y(i) = A(i) ∘ B(i) for ∘ ∈ {+, −, ·} on operands of the same shape; i ∈ [lo, hi). */
+  static void binary(float[] a, float[] b, float[] y, int op, int lo, int hi) {
+    int i = lo;
+    for (; i + VL <= hi; i += VL) {
+      FloatVector u = FloatVector.fromArray(S, a, i);
+      FloatVector v = FloatVector.fromArray(S, b, i);
+      FloatVector r =
+          op == ElementwiseKernels.ADD
+              ? u.add(v)
+              : op == ElementwiseKernels.SUB ? u.sub(v) : u.mul(v);
+      r.intoArray(y, i);
+    }
+    for (; i < hi; i++) {
+      y[i] =
+          op == ElementwiseKernels.ADD
+              ? a[i] + b[i]
+              : op == ElementwiseKernels.SUB ? a[i] - b[i] : a[i] * b[i];
+    }
+  }
+
+  /** Y(i) = Σ_s X(i·n + s) / n (average) or max_s X(i·n + s); range i ∈ [lo, hi) planes. */
+  static void globalPool(float[] x, float[] y, int n, boolean max, int lo, int hi) {
+    int bound = S.loopBound(n);
+    for (int i = lo; i < hi; i++) {
+      int base = i * n;
+      if (max) {
+        float m = Float.NEGATIVE_INFINITY;
+        if (bound > 0) {
+          FloatVector acc = FloatVector.fromArray(S, x, base);
+          for (int s = VL; s < bound; s += VL) {
+            acc = acc.max(FloatVector.fromArray(S, x, base + s));
+          }
+          m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (int s = bound; s < n; s++) {
+          m = Math.max(m, x[base + s]);
+        }
+        y[i] = m;
+      } else {
+        FloatVector acc = FloatVector.zero(S);
+        for (int s = 0; s < bound; s += VL) {
+          acc = acc.add(FloatVector.fromArray(S, x, base + s));
+        }
+        float sum = Sgemm.sum(acc);
+        for (int s = bound; s < n; s++) {
+          sum += x[base + s];
+        }
+        y[i] = sum / n;
+      }
+    }
+  }
+}

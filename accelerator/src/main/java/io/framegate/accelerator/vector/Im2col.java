@@ -1,0 +1,129 @@
+package io.framegate.accelerator.vector;
+
+/** Lowering of a convolution's input to the B operand of {@link Sgemm}, packed as it is read. */
+final class Im2col {
+  private Im2col() {}
+
+  /**
+   * col(l, j) = I(c, jh·S−P+ki·Δ, jw·S−P+kj·Δ) with l = k0 + kk = (c·KH + ki)·KW + kj and output
+   * position j = p0 + jj = jh·OW + jw, zero outside the image, for kk &lt; kc and p0 ≤ j &lt; p1,
+   * written as NR-column panels {@code dst[(jj/NR)·panelStride + (k0 − kOrigin + kk)·NR + jj%NR]};
+   * the last panel is zero-padded. {@code xBase} is the offset of the group's first input channel.
+   */
+  static void pack(
+      float[] x,
+      int xBase,
+      ConvGeometry g,
+      int k0,
+      int kc,
+      int p0,
+      int p1,
+      float[] dst,
+      int panelStride,
+      int kOrigin) {
+    int h = g.h();
+    int w = g.w();
+    int kw = g.kw();
+    int area = g.kh() * kw;
+    int ow = g.ow();
+    int sh = g.sh();
+    int sw = g.sw();
+    int nr = Sgemm.NR;
+    int shift = Sgemm.NR_SHIFT;
+    int mask = nr - 1;
+    int cols = p1 - p0;
+    int padded = (cols + mask) & ~mask;
+    int startRow = p0 / ow;
+    int startCol = p0 - startRow * ow;
+    boolean plain = area == 1 && sh == 1 && sw == 1 && g.ph() == 0 && g.pw() == 0;
+    for (int kk = 0; kk < kc; kk++) {
+      int l = k0 + kk;
+      int c = l / area;
+      int r = l - c * area;
+      int ki = r / kw;
+      int kj = r - ki * kw;
+      int xc = xBase + c * h * w;
+      int dRow = (l - kOrigin) * nr;
+      if (plain) {
+        // a 1×1 convolution's column matrix is its input
+        copy(x, xc + p0, dst, 0, cols, panelStride, dRow);
+      } else {
+        int offH = ki * g.dh() - g.ph();
+        int offW = kj * g.dw() - g.pw();
+        int jh = startRow;
+        int jw = startCol;
+        int j = 0;
+        while (j < cols) {
+          int run = Math.min(cols - j, ow - jw);
+          int ih = jh * sh + offH;
+          int inLo = run;
+          int inHi = run;
+          int src = 0;
+          if (ih >= 0 && ih < h) {
+            int first = jw * sw + offW;
+            inLo = Math.min(run, firstInside(first, sw));
+            inHi = Math.max(inLo, endInside(first, sw, w, run));
+            src = xc + ih * w + first;
+          }
+          zero(dst, j, inLo, panelStride, dRow);
+          if (sw == 1) {
+            copy(x, src + inLo, dst, j + inLo, inHi - inLo, panelStride, dRow);
+          } else {
+            for (int t = inLo; t < inHi; t++) {
+              int jj = j + t;
+              dst[(jj >> shift) * panelStride + dRow + (jj & mask)] = x[src + t * sw];
+            }
+          }
+          zero(dst, j + inHi, run - inHi, panelStride, dRow);
+          j += run;
+          jw = 0;
+          jh++;
+        }
+      }
+      zero(dst, cols, padded - cols, panelStride, dRow);
+    }
+  }
+
+  /** Copies x[src, src+len) to columns [j, j+len) of row dRow of the panels, panel by panel. */
+  private static void copy(
+      float[] x, int src, float[] dst, int j, int len, int panelStride, int dRow) {
+    int nr = Sgemm.NR;
+    while (len > 0) {
+      int lane = j & (nr - 1);
+      int n = Math.min(len, nr - lane);
+      int d = (j >> Sgemm.NR_SHIFT) * panelStride + dRow + lane;
+      for (int t = 0; t < n; t++) {
+        dst[d + t] = x[src + t];
+      }
+      src += n;
+      j += n;
+      len -= n;
+    }
+  }
+
+  /** Zeroes columns [j, j+len) of row dRow of the panels. */
+  private static void zero(float[] dst, int j, int len, int panelStride, int dRow) {
+    int nr = Sgemm.NR;
+    while (len > 0) {
+      int lane = j & (nr - 1);
+      int n = Math.min(len, nr - lane);
+      int d = (j >> Sgemm.NR_SHIFT) * panelStride + dRow + lane;
+      for (int t = 0; t < n; t++) {
+        dst[d + t] = 0f;
+      }
+      j += n;
+      len -= n;
+    }
+  }
+
+  /** Smallest t ≥ 0 with off + t·step ≥ 0 (step &gt; 0). */
+  static int firstInside(int off, int step) {
+    return off >= 0 ? 0 : (-off + step - 1) / step;
+  }
+
+  /** One past the largest t &lt; count with off + t·step &lt; size, or 0 if none. */
+  static int endInside(int off, int step, int size, int count) {
+    int last = size - 1 - off;
+    return last < 0 ? 0 : Math.min(count, last / step + 1);
+  }
+}

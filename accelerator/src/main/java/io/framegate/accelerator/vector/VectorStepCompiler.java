@@ -1,0 +1,241 @@
+package io.framegate.accelerator.vector;
+
+import io.framegate.accelerator.graph.Node;
+import io.framegate.accelerator.graph.ValueInfo;
+import io.framegate.accelerator.kernel.Activation;
+import io.framegate.accelerator.kernel.ElementwiseKernels;
+import io.framegate.accelerator.op.Loops;
+import io.framegate.accelerator.op.NodeContext;
+import io.framegate.accelerator.op.Operator;
+import io.framegate.accelerator.op.Operators;
+import io.framegate.accelerator.op.Step;
+import io.framegate.accelerator.plan.JvmPlan;
+import io.framegate.accelerator.tensor.DataType;
+import io.framegate.accelerator.tensor.Shapes;
+import io.framegate.accelerator.tensor.Tensor;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Compiles the nodes the fast backend accelerates (convolutions, fully connected layers,
+ * element-wise activations and sums, global pooling) to Vector API steps and leaves every other
+ * node to the reference kernels. One instance per plan: its workspace is the plan's scratch.
+ */
+final class VectorStepCompiler implements JvmPlan.StepCompiler {
+  private final Workspace ws;
+
+  VectorStepCompiler(int threads) {
+    this.ws = new Workspace(threads);
+  }
+
+  @Override
+  public Step compile(
+      Operator op, NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out) {
+    Step fast = fast(ctx, outputs, in, out);
+    return fast != null ? fast : op.compile(ctx, outputs, in, out);
+  }
+
+  private Step fast(NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out) {
+    Node node = ctx.node();
+    String type = node.opType();
+    if (node.domain().equals(Operators.INTERNAL_DOMAIN)) {
+      return type.equals("FusedConv") ? conv(ctx, in, out, true) : null;
+    }
+    if (!node.domain().isEmpty()) {
+      return null;
+    }
+    return switch (type) {
+      case "Conv" -> conv(ctx, in, out, false);
+      case "Gemm" -> gemm(ctx, outputs, in, out);
+      case "MatMul" -> matmul(ctx, outputs, in, out);
+      case "GlobalAveragePool", "GlobalMaxPool" -> globalPool(ctx, in, out, type);
+      case "Add", "Sub", "Mul" -> binary(ctx, outputs, in, out, type);
+      default -> activation(ctx, in, out);
+    };
+  }
+
+  private Step conv(NodeContext ctx, float[][] in, float[][] out, boolean fused) {
+    if (ctx.constant(1) == null || (ctx.hasInput(2) && ctx.constant(2) == null)) {
+      return null;
+    }
+    ConvGeometry g = ConvGeometry.of(ctx);
+    if (g == null) {
+      return null;
+    }
+    int act = Activation.NONE;
+    float p = 0;
+    float q = 0;
+    if (fused) {
+      act = (int) ctx.attrs().getInt("activation", Activation.NONE);
+      p = ctx.attrs().getFloat("alpha", 0);
+      q = ctx.attrs().getFloat("beta", 0);
+    }
+    float[] x = in[0];
+    float[] w = in[1];
+    float[] bias = ctx.hasInput(2) ? in[2] : null;
+    float[] res = fused && ctx.hasInput(3) ? in[3] : null;
+    float[] y = out[0];
+    if (g.depthwise()) {
+      return new DepthwiseStep(g, x, w, bias, res, y, act, p, q, ws);
+    }
+    if (WinogradStep.suits(g)) {
+      return new WinogradStep(g, x, w, bias, res, y, act, p, q, ws);
+    }
+    return new ConvStep(g, x, w, bias, res, y, act, p, q, ws);
+  }
+
+  /** Gemm with constant B: Y = α·A·B' + β·C, A not transposed. */
+  private Step gemm(NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out) {
+    Tensor b = ctx.constant(1);
+    if (b == null
+        || b.type() != DataType.FLOAT32
+        || ctx.attrs().getInt("transA", 0) != 0
+        || ctx.shape(0).length != 2
+        || b.shape().length != 2) {
+      return null;
+    }
+    boolean transB = ctx.attrs().getInt("transB", 0) != 0;
+    int m = ctx.shape(0)[0];
+    int k = ctx.shape(0)[1];
+    int n = transB ? b.shape()[0] : b.shape()[1];
+    float[] wt = transB ? b.floats() : transpose(b.floats(), k, n);
+    float[] c = null;
+    int cRow = 0;
+    int cCol = 0;
+    if (ctx.hasInput(2)) {
+      int[] strides = Shapes.broadcastStrides(ctx.shape(2), new int[] {m, n});
+      cRow = strides[0];
+      cCol = strides[1];
+      c = in[2];
+    }
+    return dense(
+        in[0],
+        wt,
+        out[0],
+        m,
+        n,
+        k,
+        ctx.attrs().getFloat("alpha", 1f),
+        ctx.attrs().getFloat("beta", 1f),
+        c,
+        cRow,
+        cCol);
+  }
+
+  /** MatMul of rows (any leading dimensions) by a constant matrix. */
+  private Step matmul(NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out) {
+    Tensor b = ctx.constant(1);
+    int[] a = ctx.shape(0);
+    if (b == null || b.type() != DataType.FLOAT32 || b.shape().length != 2 || a.length < 1) {
+      return null;
+    }
+    int k = a[a.length - 1];
+    int n = b.shape()[1];
+    int m = Shapes.size(a) / k;
+    return dense(in[0], transpose(b.floats(), k, n), out[0], m, n, k, 1f, 0f, null, 0, 0);
+  }
+
+  private static Step dense(
+      float[] x,
+      float[] wt,
+      float[] y,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      float beta,
+      float[] c,
+      int cRow,
+      int cCol) {
+    Loops.Range body =
+        (lo, hi) ->
+            DenseKernels.rows(
+                x, wt, y, m, n, k, alpha, beta, c, cRow, cCol, lo * 4, Math.min(n, hi * 4));
+    int quads = (n + 3) / 4;
+    return loops -> loops.forRange(quads, body);
+  }
+
+  private static float[] transpose(float[] b, int rows, int cols) {
+    float[] t = new float[b.length];
+    for (int r = 0; r < rows; r++) {
+      for (int col = 0; col < cols; col++) {
+        t[col * rows + r] = b[r * cols + col];
+      }
+    }
+    return t;
+  }
+
+  private static Step globalPool(NodeContext ctx, float[][] in, float[][] out, String type) {
+    int[] shape = ctx.shape(0);
+    if (shape.length < 3) {
+      return null;
+    }
+    int planes = shape[0] * shape[1];
+    int spatial = Shapes.product(shape, 2, shape.length);
+    boolean max = type.equals("GlobalMaxPool");
+    float[] x = in[0];
+    float[] y = out[0];
+    Loops.Range body = (lo, hi) -> ElementwiseVector.globalPool(x, y, spatial, max, lo, hi);
+    return loops -> loops.forRange(planes, body);
+  }
+
+  private static Step binary(
+      NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out, String type) {
+    if (ctx.input(0).type() != DataType.FLOAT32
+        || ctx.input(1).type() != DataType.FLOAT32
+        || !Arrays.equals(ctx.shape(0), ctx.shape(1))
+        || !Arrays.equals(ctx.shape(0), outputs.get(0).shape())) {
+      return null;
+    }
+    int op =
+        switch (type) {
+          case "Add" -> ElementwiseKernels.ADD;
+          case "Sub" -> ElementwiseKernels.SUB;
+          default -> ElementwiseKernels.MUL;
+        };
+    return elementwise(Shapes.size(ctx.shape(0)), in[0], in[1], out[0], op);
+  }
+
+  private static Step elementwise(int size, float[] a, float[] b, float[] y, int op) {
+    Loops.Range body =
+        (lo, hi) ->
+            ElementwiseVector.binary(a, b, y, op, blockStart(lo, size), blockStart(hi, size));
+    return loops -> loops.forRange(blocks(size), body);
+  }
+
+  /** Relu, LeakyRelu and Clip with constant bounds. */
+  private static Step activation(NodeContext ctx, float[][] in, float[][] out) {
+    if (ctx.input(0).type() != DataType.FLOAT32) {
+      return null;
+    }
+    float[] spec = Operators.fusableActivation(ctx.node(), ctx);
+    if (spec == null
+        || Float.isNaN(spec[1])
+        || Float.isNaN(spec[2])
+        || !Sgemm.vectorActivation((int) spec[0])) {
+      return null;
+    }
+    int act = (int) spec[0];
+    float p = spec[1];
+    float q = spec[2];
+    float[] x = in[0];
+    float[] y = out[0];
+    int size = Shapes.size(ctx.shape(0));
+    Loops.Range body =
+        (lo, hi) ->
+            ElementwiseVector.activation(
+                x, y, act, p, q, blockStart(lo, size), blockStart(hi, size));
+    return loops -> loops.forRange(blocks(size), body);
+  }
+
+  /** Element-wise work is split in blocks of 4096 floats so that ranges start on vector bounds. */
+  private static final int BLOCK = 4096;
+
+  private static int blocks(int size) {
+    return (size + BLOCK - 1) / BLOCK;
+  }
+
+  private static int blockStart(int block, int size) {
+    return Math.min(size, block * BLOCK);
+  }
+}

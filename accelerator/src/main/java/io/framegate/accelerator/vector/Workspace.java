@@ -1,0 +1,79 @@
+package io.framegate.accelerator.vector;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Scratch memory of one plan, allocated when the plan is built: one packed-B block, an edge tile
+ * and a padded-plane buffer per worker slot. Steps run one at a time, so all of a plan's steps
+ * share it. A parallel step runs {@link #slots()} ranges of one slot each; each slot claims work
+ * items from a shared counter until none are left, so fast threads take more items while every slot
+ * keeps its own scratch.
+ */
+final class Workspace {
+  private float[] sharedB = new float[0];
+  private float[] sharedC = new float[0];
+  private final int slots;
+  private final float[][] edges;
+  private final float[][] planes;
+  private final AtomicInteger next = new AtomicInteger();
+
+  Workspace(int slots) {
+    this.slots = slots;
+    edges = new float[slots][Sgemm.MR * Sgemm.NR];
+    planes = new float[slots][0];
+  }
+
+  int slots() {
+    return slots;
+  }
+
+  /** Grows the packed-B buffer the workers share to at least {@code floats}. */
+  void requireSharedB(int floats) {
+    if (sharedB.length < floats) {
+      sharedB = new float[floats];
+    }
+  }
+
+  float[] sharedB() {
+    return sharedB;
+  }
+
+  /** Grows the buffer of intermediate products the workers share to at least {@code floats}. */
+  void requireSharedC(int floats) {
+    if (sharedC.length < floats) {
+      sharedC = new float[floats];
+    }
+  }
+
+  float[] sharedC() {
+    return sharedC;
+  }
+
+  /** The slot's MR×NR scratch for partial register tiles. */
+  float[] edge(int slot) {
+    return edges[slot];
+  }
+
+  /** Grows every slot's plane scratch to at least {@code floats} (while the plan is built). */
+  void requirePlane(int floats) {
+    for (int i = 0; i < planes.length; i++) {
+      if (planes[i].length < floats) {
+        planes[i] = new float[floats];
+      }
+    }
+  }
+
+  float[] plane(int slot) {
+    return planes[slot];
+  }
+
+  /** Starts handing out work items 0, 1, 2... (called by the step before its parallel loop). */
+  void resetItems() {
+    next.set(0);
+  }
+
+  /** The next unclaimed work item. */
+  int claimItem() {
+    return next.getAndIncrement();
+  }
+}

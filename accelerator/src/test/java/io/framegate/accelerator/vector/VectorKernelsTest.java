@@ -1,0 +1,356 @@
+package io.framegate.accelerator.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.framegate.accelerator.graph.Attributes;
+import io.framegate.accelerator.graph.Node;
+import io.framegate.accelerator.graph.ValueInfo;
+import io.framegate.accelerator.kernel.Activation;
+import io.framegate.accelerator.kernel.ConvKernels;
+import io.framegate.accelerator.kernel.ElementwiseKernels;
+import io.framegate.accelerator.kernel.GemmKernels;
+import io.framegate.accelerator.kernel.PoolKernels;
+import io.framegate.accelerator.op.Loops;
+import io.framegate.accelerator.op.NodeContext;
+import io.framegate.accelerator.op.Operator;
+import io.framegate.accelerator.op.Operators;
+import io.framegate.accelerator.op.Step;
+import io.framegate.accelerator.plan.WorkerPool;
+import io.framegate.accelerator.tensor.DataType;
+import io.framegate.accelerator.tensor.Tensor;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Each fast path against the reference kernels (or a naive loop) on seeded random inputs whose
+ * sizes are odd, so that vector tails, partial register tiles and partial K blocks all occur.
+ */
+class VectorKernelsTest {
+  private static WorkerPool pool;
+
+  @BeforeAll
+  static void startPool() {
+    pool = new WorkerPool(3, "vector-test");
+  }
+
+  @AfterAll
+  static void stopPool() {
+    pool.close();
+  }
+
+  private static float[] random(Random r, int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = 2f * r.nextFloat() - 1f;
+    }
+    return v;
+  }
+
+  /** |got − want| ≤ 1e-5·(1 + |want|) everywhere. */
+  private static void assertClose(float[] want, float[] got, int n, String what) {
+    assertClose(want, got, n, what, 1);
+  }
+
+  /**
+   * |got − want| ≤ 1e-5·s·(1 + |want|): sums of K float products in another order differ by about
+   * √K roundings, so long reductions get {@code s = √(K/64)}.
+   */
+  private static void assertClose(float[] want, float[] got, int n, String what, double s) {
+    for (int i = 0; i < n; i++) {
+      double tol = 1e-5 * s * (1 + Math.abs(want[i]));
+      if (!(Math.abs(got[i] - want[i]) <= tol)) {
+        throw new AssertionError(what + ": at " + i + " expected " + want[i] + " got " + got[i]);
+      }
+    }
+  }
+
+  private static int[] referenceGeometry(ConvGeometry g, boolean bias, boolean res) {
+    int[] r = new int[ConvKernels.GEOMETRY_LENGTH];
+    r[ConvKernels.N] = g.n();
+    r[ConvKernels.C] = g.c();
+    r[ConvKernels.D] = 1;
+    r[ConvKernels.H] = g.h();
+    r[ConvKernels.W] = g.w();
+    r[ConvKernels.M] = g.m();
+    r[ConvKernels.KD] = 1;
+    r[ConvKernels.KH] = g.kh();
+    r[ConvKernels.KW] = g.kw();
+    r[ConvKernels.OD] = 1;
+    r[ConvKernels.OH] = g.oh();
+    r[ConvKernels.OW] = g.ow();
+    r[ConvKernels.SD] = 1;
+    r[ConvKernels.SH] = g.sh();
+    r[ConvKernels.SW] = g.sw();
+    r[ConvKernels.PH] = g.ph();
+    r[ConvKernels.PW] = g.pw();
+    r[ConvKernels.DD] = 1;
+    r[ConvKernels.DH] = g.dh();
+    r[ConvKernels.DW] = g.dw();
+    r[ConvKernels.GROUP] = g.groups();
+    r[ConvKernels.HAS_BIAS] = bias ? 1 : 0;
+    r[ConvKernels.HAS_RES] = res ? 1 : 0;
+    return r;
+  }
+
+  private static int out(int in, int k, int s, int p, int d) {
+    return (in + 2 * p - (k - 1) * d - 1) / s + 1;
+  }
+
+  @ParameterizedTest(name = "n={0} c={1} {2}x{3} m={4} k={5} s={6} p={7} d={8} g={9} act={10}")
+  @CsvSource({
+    // plain 3×3, partial tiles in both directions
+    "1, 3, 17, 19, 13, 3, 1, 1, 1, 1, 1, true, true",
+    // stride 2, no bias, residual, clip
+    "2, 5, 23, 21, 7, 3, 2, 1, 1, 1, 2, false, true",
+    // dilation 2, leaky relu
+    "1, 4, 15, 16, 11, 3, 1, 2, 2, 1, 3, true, false",
+    // groups (not depthwise), 5×5, sigmoid (a scalar epilogue)
+    "3, 6, 11, 13, 9, 5, 1, 2, 1, 3, 4, true, true",
+    // 1×1 unit stride: the copy lowering
+    "2, 33, 9, 11, 35, 1, 1, 0, 1, 1, 1, true, true",
+    // 1×1 stride 2
+    "1, 17, 13, 13, 19, 1, 2, 0, 1, 1, 0, false, false",
+    // K = 40·9 = 360 > KC: two reduction blocks, the first stores partial sums
+    "1, 40, 10, 9, 14, 3, 1, 1, 1, 1, 1, true, true",
+    // K·P above the shared block: several column blocks
+    "1, 67, 61, 61, 13, 3, 1, 1, 1, 1, 1, true, false",
+    // 7×7 stride 2 pad 3 (a ResNet stem, small)
+    "1, 3, 29, 31, 8, 7, 2, 3, 1, 1, 1, true, false",
+    // Winograd: odd output (partial 2×2 blocks), row tail, C above KC, pads 0 and 2, several
+    // blocks of tiles
+    "2, 17, 13, 11, 19, 3, 1, 1, 1, 1, 1, true, true",
+    "1, 300, 7, 7, 23, 3, 1, 1, 1, 1, 2, true, true",
+    "1, 16, 9, 12, 16, 3, 1, 0, 1, 1, 0, false, false",
+    "1, 20, 8, 8, 32, 3, 1, 2, 1, 1, 3, true, false",
+    "1, 512, 40, 40, 16, 3, 1, 1, 1, 1, 1, true, true",
+    // depthwise 3×3, stride 1 and 2, with residual and ReLU6
+    "2, 19, 14, 17, 19, 3, 1, 1, 1, 19, 2, true, true",
+    "1, 21, 15, 13, 21, 3, 2, 1, 1, 21, 2, true, false",
+    // depthwise 5×5 dilation 2, sigmoid (scalar epilogue), rows narrower than a vector
+    "1, 7, 9, 5, 7, 5, 1, 4, 2, 7, 4, false, true",
+    // depthwise 3×3 stride 3
+    "1, 5, 20, 26, 5, 3, 3, 0, 1, 5, 0, true, false",
+  })
+  void convolutionMatchesTheReferenceKernel(
+      int n,
+      int c,
+      int h,
+      int w,
+      int m,
+      int k,
+      int s,
+      int pad,
+      int d,
+      int groups,
+      int act,
+      boolean hasBias,
+      boolean hasRes) {
+    int oh = out(h, k, s, pad, d);
+    int ow = out(w, k, s, pad, d);
+    ConvGeometry g = new ConvGeometry(n, c, h, w, m, k, k, oh, ow, s, s, pad, pad, d, d, groups);
+    Random r = new Random(31L * c + 7L * m + h + k + s);
+    float[] x = random(r, n * c * h * w);
+    float[] wt = random(r, m * (c / groups) * k * k);
+    float[] bias = hasBias ? random(r, m) : null;
+    float[] res = hasRes ? random(r, n * m * oh * ow) : null;
+    float p = act == Activation.LEAKY_RELU ? 0.1f : -0.25f;
+    float q = 0.5f;
+    int size = n * m * oh * ow;
+    float[] want = new float[size];
+    int[] rg = referenceGeometry(g, hasBias, hasRes);
+    ConvKernels.conv(
+        x,
+        wt,
+        hasBias ? bias : new float[1],
+        hasRes ? res : new float[1],
+        want,
+        rg,
+        act,
+        p,
+        q,
+        0,
+        n * m);
+    double scale = Math.max(1, Math.sqrt(g.k() / 64.0));
+    Workspace ws = new Workspace(pool.parallelism());
+    float[] got = new float[size];
+    Map<String, Step> steps = new LinkedHashMap<>();
+    if (g.depthwise()) {
+      steps.put("depthwise", new DepthwiseStep(g, x, wt, bias, res, got, act, p, q, ws));
+    } else {
+      steps.put("gemm", new ConvStep(g, x, wt, bias, res, got, act, p, q, ws));
+    }
+    if (WinogradStep.suits(g)) {
+      steps.put("winograd", new WinogradStep(g, x, wt, bias, res, got, act, p, q, ws));
+    }
+    for (Map.Entry<String, Step> e : steps.entrySet()) {
+      java.util.Arrays.fill(got, Float.NaN);
+      e.getValue().run(pool);
+      assertClose(want, got, size, e.getKey() + " parallel", scale);
+      // again, on one thread, into a dirty buffer: every output is written, none accumulated
+      java.util.Arrays.fill(got, Float.NaN);
+      e.getValue().run(Loops.SEQUENTIAL);
+      assertClose(want, got, size, e.getKey() + " sequential", scale);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}x{1}x{2}")
+  @CsvSource({"1, 1, 1", "7, 5, 3", "37, 53, 301", "64, 48, 256", "13, 200, 600"})
+  void productMatchesANaiveLoop(int m, int n, int k) {
+    Random r = new Random(m * 1000L + n * 10L + k);
+    float[] a = random(r, m * k);
+    float[] b = random(r, k * n);
+    float[] c = new float[m * n];
+    Sgemm.product(a, b, c, m, n, k, pool.parallelism()).run(pool);
+    float[] want = new float[m * n];
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double s = 0;
+        for (int l = 0; l < k; l++) {
+          s += (double) a[i * k + l] * b[l * n + j];
+        }
+        want[i * n + j] = (float) s;
+      }
+    }
+    assertClose(want, c, m * n, "product");
+  }
+
+  @ParameterizedTest(name = "m={0} n={1} k={2}")
+  @CsvSource({"1, 1003, 517", "3, 10, 7", "2, 5, 8", "5, 64, 1"})
+  void denseRowsMatchTheReferenceGemm(int m, int n, int k) {
+    Random r = new Random(m + 17L * n + k);
+    float[] x = random(r, m * k);
+    float[] w = random(r, n * k); // N×K: Gemm's B with transB
+    float[] bias = random(r, n);
+    float alpha = 0.75f;
+    float beta = 1.5f;
+    int[] g = new int[GemmKernels.GEOMETRY_LENGTH];
+    g[GemmKernels.M] = m;
+    g[GemmKernels.N] = n;
+    g[GemmKernels.K] = k;
+    g[GemmKernels.TRANS_B] = 1;
+    g[GemmKernels.HAS_C] = 1;
+    g[GemmKernels.C_ROW_STRIDE] = 0;
+    g[GemmKernels.C_COL_STRIDE] = 1;
+    float[] want = new float[m * n];
+    GemmKernels.gemm(x, w, bias, want, g, alpha, beta, 0, m);
+    float[] got = new float[m * n];
+    DenseKernels.rows(x, w, got, m, n, k, alpha, beta, bias, 0, 1, 0, 3);
+    DenseKernels.rows(x, w, got, m, n, k, alpha, beta, bias, 0, 1, 3, n);
+    assertClose(want, got, m * n, "dense");
+  }
+
+  @Test
+  void elementwiseAndGlobalPoolingMatchTheReferenceKernels() {
+    Random r = new Random(5);
+    int n = 1037;
+    float[] a = random(r, n);
+    float[] b = random(r, n);
+    for (int act : new int[] {Activation.RELU, Activation.CLIP, Activation.LEAKY_RELU}) {
+      float[] want = new float[n];
+      float[] got = new float[n];
+      ElementwiseKernels.activation(a, want, act, -0.3f, 0.4f, 0, n);
+      ElementwiseVector.activation(a, got, act, -0.3f, 0.4f, 0, 13);
+      ElementwiseVector.activation(a, got, act, -0.3f, 0.4f, 13, n);
+      assertClose(want, got, n, "activation " + act);
+    }
+    int[] g = {1, n, 1, 1};
+    for (int op :
+        new int[] {ElementwiseKernels.ADD, ElementwiseKernels.SUB, ElementwiseKernels.MUL}) {
+      float[] want = new float[n];
+      float[] got = new float[n];
+      ElementwiseKernels.binary(a, b, want, g, op, 0, n);
+      ElementwiseVector.binary(a, b, got, op, 0, n);
+      assertClose(want, got, n, "binary " + op);
+    }
+    int planes = 17;
+    int spatial = 61;
+    float[] x = random(r, planes * spatial);
+    float[] want = new float[planes];
+    float[] got = new float[planes];
+    PoolKernels.globalAvgPool(x, want, spatial, 0, planes);
+    ElementwiseVector.globalPool(x, got, spatial, false, 0, planes);
+    assertClose(want, got, planes, "global average");
+    PoolKernels.globalMaxPool(x, want, spatial, 0, planes);
+    ElementwiseVector.globalPool(x, got, spatial, true, 0, planes);
+    assertClose(want, got, planes, "global max");
+  }
+
+  /** Gemm without transB (weights transposed at build time) and MatMul over a rank-3 input. */
+  @Test
+  void gemmAndMatMulNodesMatchTheirReferenceOperators() {
+    Random r = new Random(11);
+    Map<String, Tensor> constants = new HashMap<>();
+    constants.put("B", Tensor.of(random(r, 29 * 13), 29, 13));
+    constants.put("C", Tensor.of(random(r, 13), 13));
+    Map<String, Object> attrs = new LinkedHashMap<>();
+    attrs.put("alpha", 0.5f);
+    attrs.put("beta", 2f);
+    Node gemm =
+        new Node("g", "Gemm", "", List.of("A", "B", "C"), List.of("Y"), new Attributes(attrs));
+    compareNode(
+        gemm,
+        List.of(
+            ValueInfo.of("A", DataType.FLOAT32, 3, 29),
+            ValueInfo.of("B", DataType.FLOAT32, 29, 13),
+            ValueInfo.of("C", DataType.FLOAT32, 13)),
+        constants,
+        random(r, 3 * 29));
+    Node matmul = new Node("mm", "MatMul", "", List.of("A", "B"), List.of("Y"), Attributes.empty());
+    compareNode(
+        matmul,
+        List.of(
+            ValueInfo.of("A", DataType.FLOAT32, 2, 5, 29),
+            ValueInfo.of("B", DataType.FLOAT32, 29, 13)),
+        constants,
+        random(r, 2 * 5 * 29));
+  }
+
+  private static void compareNode(
+      Node node, List<ValueInfo> inputs, Map<String, Tensor> constants, float[] a) {
+    NodeContext ctx = new NodeContext(node, 17, inputs, constants);
+    Operator op = Operators.forNode(node);
+    List<ValueInfo> outs = op.infer(ctx);
+    float[][] in = new float[inputs.size()][];
+    in[0] = a;
+    for (int i = 1; i < in.length; i++) {
+      in[i] = constants.get(inputs.get(i).name()).floats();
+    }
+    int size = io.framegate.accelerator.tensor.Shapes.size(outs.get(0).shape());
+    float[] want = new float[size];
+    float[] got = new float[size];
+    op.compile(ctx, outs, in, new float[][] {want}).run(Loops.SEQUENTIAL);
+    VectorStepCompiler compiler = new VectorStepCompiler(2);
+    Step fast = compiler.compile(op, ctx, outs, in, new float[][] {got});
+    fast.run(pool);
+    assertClose(want, got, size, node.opType());
+  }
+
+  @Test
+  void unsupportedNodesFallBackToTheReferenceOperator() {
+    // a broadcasting Add is left to the reference kernel
+    Node add = new Node("add", "Add", "", List.of("A", "B"), List.of("Y"), Attributes.empty());
+    List<ValueInfo> inputs =
+        List.of(ValueInfo.of("A", DataType.FLOAT32, 2, 3), ValueInfo.of("B", DataType.FLOAT32, 3));
+    NodeContext ctx = new NodeContext(add, 17, inputs, Map.of());
+    Operator op = Operators.forNode(add);
+    List<ValueInfo> outs = op.infer(ctx);
+    float[] a = {1, 2, 3, 4, 5, 6};
+    float[] b = {10, 20, 30};
+    float[] y = new float[6];
+    Step step =
+        new VectorStepCompiler(1).compile(op, ctx, outs, new float[][] {a, b}, new float[][] {y});
+    step.run(Loops.SEQUENTIAL);
+    float[] want = {11, 22, 33, 14, 25, 36};
+    for (int i = 0; i < 6; i++) {
+      assertEquals(want[i], y[i]);
+    }
+  }
+}
