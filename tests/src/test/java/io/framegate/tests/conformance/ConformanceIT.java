@@ -9,11 +9,13 @@ import io.framegate.accelerator.op.Operators;
 import io.framegate.accelerator.plan.ExecutionPlan;
 import io.framegate.accelerator.tensor.DataType;
 import io.framegate.accelerator.tensor.Tensor;
+import io.framegate.accelerator.vector.VectorBackend;
 import io.framegate.tests.conformance.ConformanceReport.Outcome;
 import io.framegate.tests.conformance.ConformanceReport.Status;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -24,13 +26,17 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The official ONNX backend test cases (node, pytorch-converted, pytorch-operator) run on the
- * reference backend. A case the engine claims must match ONNX's expected outputs; a case it does
- * not claim (an operator, element type or attribute it does not implement) is skipped with the
- * reason. The data folder comes from the system property {@code onnx.testdata.dir}.
+ * reference backend and on jvm-vector. A case the engine claims must match ONNX's expected outputs;
+ * a case it does not claim (an operator, element type or attribute it does not implement) is
+ * skipped with the reason. The data folder comes from the system property {@code
+ * onnx.testdata.dir}.
  */
 class ConformanceIT {
   private static final ConformanceReport REPORT = new ConformanceReport("CONFORMANCE");
-  private static final Backend BACKEND = new ReferenceBackend();
+
+  /** Each claimed case must pass on the reference and on the fast CPU backend. */
+  private static final List<Backend> BACKENDS =
+      List.of(new ReferenceBackend(), new VectorBackend());
 
   @TestFactory
   Stream<DynamicTest> onnxBackendCases() {
@@ -116,18 +122,20 @@ class ConformanceIT {
     } catch (RuntimeException e) {
       throw fail(c, claim.opTypes(), "specialize: " + e, e);
     }
-    Map<String, Tensor> actual;
-    try (ExecutionPlan plan = BACKEND.compile(graph)) {
-      actual = plan.run(floats);
-    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
-      throw fail(c, claim.opTypes(), "compile/run: " + e, e);
-    }
-    for (int k = 0; k < set.outputs().size(); k++) {
-      String name = claim.outputs().get(k).name();
-      Tensor expected = decode(c, claim, set.outputs().get(k));
-      String mismatch = AllClose.ONNX.firstMismatch(actual.get(name), expected);
-      if (mismatch != null) {
-        return "output " + k + " '" + name + "' " + mismatch;
+    for (Backend backend : BACKENDS) {
+      Map<String, Tensor> actual;
+      try (ExecutionPlan plan = backend.compile(graph)) {
+        actual = plan.run(floats);
+      } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+        throw fail(c, claim.opTypes(), backend.name() + " compile/run: " + e, e);
+      }
+      for (int k = 0; k < set.outputs().size(); k++) {
+        String name = claim.outputs().get(k).name();
+        Tensor expected = decode(c, claim, set.outputs().get(k));
+        String mismatch = AllClose.ONNX.firstMismatch(actual.get(name), expected);
+        if (mismatch != null) {
+          return backend.name() + ": output " + k + " '" + name + "' " + mismatch;
+        }
       }
     }
     return null;
