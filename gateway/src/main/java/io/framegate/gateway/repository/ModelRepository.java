@@ -74,7 +74,12 @@ public final class ModelRepository implements AutoCloseable {
     }
     List<Path> folders;
     try (Stream<Path> s = Files.list(dir)) {
-      folders = s.filter(Files::isDirectory).sorted().toList();
+      // hidden folders (sample data, half-written downloads) are not models
+      folders =
+          s.filter(Files::isDirectory)
+              .filter(p -> !p.getFileName().toString().startsWith("."))
+              .sorted()
+              .toList();
     } catch (IOException e) {
       throw new ConfigException(dir + ": cannot be listed: " + e.getMessage(), e);
     }

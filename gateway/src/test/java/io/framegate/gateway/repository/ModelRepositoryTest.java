@@ -98,6 +98,17 @@ class ModelRepositoryTest {
     }
   }
 
+  @Test
+  void hiddenFoldersAreNotModels() throws Exception {
+    model("m", "max_batch: 2\n");
+    java.nio.file.Files.createDirectories(dir.resolve(".samples"));
+    java.nio.file.Files.createDirectories(dir.resolve(".m.new"));
+    try (ModelRepository repo = ModelRepository.load(dir, null, PipelineMetrics.NONE)) {
+      assertEquals(2, repo.get("m").pipeline().policy().maxBatch());
+      assertThrows(UnknownModelException.class, () -> repo.get(".samples"));
+    }
+  }
+
   private static void mentions(ConfigException e, String... parts) {
     for (String p : parts) {
       assertTrue(e.getMessage().contains(p), "'" + e.getMessage() + "' should mention " + p);
