@@ -1,5 +1,7 @@
 package io.framegate.accelerator.kernel;
 
+import static io.framegate.accelerator.kernel.KernelRuns.random;
+import static io.framegate.accelerator.kernel.KernelRuns.runWholeAndSplit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,38 +17,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ConvKernelsTest {
-
-  /** A kernel launch over [lo, hi) writing into y. */
-  private interface RangeKernel {
-    void run(float[] y, int lo, int hi);
-  }
-
-  /**
-   * Runs the kernel over [0, total) at once and again in three uneven chunks; both must produce the
-   * same bits. Outputs start as NaN so unwritten elements show.
-   */
-  private static float[] runWholeAndSplit(int outputLength, int total, RangeKernel kernel) {
-    float[] whole = new float[outputLength];
-    Arrays.fill(whole, Float.NaN);
-    kernel.run(whole, 0, total);
-    float[] split = new float[outputLength];
-    Arrays.fill(split, Float.NaN);
-    int first = total / 5;
-    int second = first + (total - first) * 2 / 3;
-    kernel.run(split, 0, first);
-    kernel.run(split, first, second);
-    kernel.run(split, second, total);
-    assertArrayEquals(whole, split, "chunked run differs from whole run");
-    return whole;
-  }
-
-  private static float[] random(Random random, int n) {
-    float[] v = new float[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = random.nextFloat() * 2 - 1;
-    }
-    return v;
-  }
 
   /** Output size per axis: ⌊(J + P_begin + P_end − Δ(K−1) − 1)/S⌋ + 1. */
   private static int outputSize(int in, int k, int pBegin, int pEnd, int stride, int dilation) {

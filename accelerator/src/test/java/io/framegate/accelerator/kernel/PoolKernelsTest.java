@@ -1,10 +1,11 @@
 package io.framegate.accelerator.kernel;
 
+import static io.framegate.accelerator.kernel.KernelRuns.random;
+import static io.framegate.accelerator.kernel.KernelRuns.runWholeAndSplit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -13,34 +14,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class PoolKernelsTest {
-
-  private interface RangeKernel {
-    void run(float[] y, int lo, int hi);
-  }
-
-  /** Whole run vs three uneven chunks: same bits; outputs start as NaN so gaps show. */
-  private static float[] runWholeAndSplit(int outputLength, int total, RangeKernel kernel) {
-    float[] whole = new float[outputLength];
-    Arrays.fill(whole, Float.NaN);
-    kernel.run(whole, 0, total);
-    float[] split = new float[outputLength];
-    Arrays.fill(split, Float.NaN);
-    int first = total / 5;
-    int second = first + (total - first) * 2 / 3;
-    kernel.run(split, 0, first);
-    kernel.run(split, first, second);
-    kernel.run(split, second, total);
-    assertArrayEquals(whole, split, "chunked run differs from whole run");
-    return whole;
-  }
-
-  private static float[] random(Random random, int n) {
-    float[] v = new float[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = random.nextFloat() * 2 - 1;
-    }
-    return v;
-  }
 
   /**
    * A pooling geometry; spatial arrays are {D, H, W}. With ceil, the output size rounds up, so the

@@ -1,36 +1,16 @@
 package io.framegate.accelerator.kernel;
 
+import static io.framegate.accelerator.kernel.KernelRuns.runWholeAndSplit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class SoftmaxKernelsTest {
-
-  private interface RangeKernel {
-    void run(float[] y, int lo, int hi);
-  }
-
-  /** Whole run vs three uneven chunks: same bits; outputs start as NaN so gaps show. */
-  private static float[] runWholeAndSplit(int outputLength, int total, RangeKernel kernel) {
-    float[] whole = new float[outputLength];
-    Arrays.fill(whole, Float.NaN);
-    kernel.run(whole, 0, total);
-    float[] split = new float[outputLength];
-    Arrays.fill(split, Float.NaN);
-    int first = total / 5;
-    int second = first + (total - first) * 2 / 3;
-    kernel.run(split, 0, first);
-    kernel.run(split, first, second);
-    kernel.run(split, second, total);
-    assertArrayEquals(whole, split, "chunked run differs from whole run");
-    return whole;
-  }
 
   @ParameterizedTest(name = "outer={0} L={1} inner={2} log={3}")
   @CsvSource({"3,7,5,0", "3,7,5,1", "11,9,1,0", "11,9,1,1", "1,13,3,0", "2,1,4,1"})
