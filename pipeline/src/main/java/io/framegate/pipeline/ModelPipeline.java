@@ -9,6 +9,7 @@ import io.framegate.accelerator.error.ShuttingDownException;
 import io.framegate.accelerator.graph.ValueInfo;
 import io.framegate.accelerator.tensor.DataType;
 import io.framegate.accelerator.tensor.Tensor;
+import io.framegate.accelerator.vector.VectorBackend;
 import io.framegate.pipeline.batch.BatchPolicy;
 import io.framegate.pipeline.batch.Batcher;
 import io.framegate.pipeline.dispatch.Dispatcher;
@@ -91,14 +92,16 @@ public final class ModelPipeline implements AutoCloseable {
 
   /**
    * A pipeline serving {@code model} on {@code backend} with plans for every power of two up to
-   * {@code maxBatch} (and {@code maxBatch} itself), falling back to the JVM reference backend if
-   * the device fails.
+   * {@code maxBatch} (and {@code maxBatch} itself). A failing device falls back to the fast JVM
+   * backend; jvm-vector itself falls back to the JVM reference.
    */
   public static ModelPipeline forModel(
       String name, Model model, Backend backend, ModelInputSpec spec, BatchPolicy policy) {
     Builder b = builder(name, spec, policy).device(backend.name(), PlanFactory.of(model, backend));
-    if (!ReferenceBackend.NAME.equals(backend.name())) {
+    if (backend.name().equals(VectorBackend.NAME)) {
       b.fallback(ReferenceBackend.NAME, PlanFactory.of(model, new ReferenceBackend()));
+    } else if (!backend.name().equals(ReferenceBackend.NAME)) {
+      b.fallback(VectorBackend.NAME, PlanFactory.of(model, new VectorBackend()));
     }
     return b.build();
   }
