@@ -1,7 +1,6 @@
 package io.framegate.accelerator.plan;
 
 import io.framegate.accelerator.error.FramegateException;
-import io.framegate.accelerator.error.InvalidInputException;
 import io.framegate.accelerator.error.InvalidModelException;
 import io.framegate.accelerator.graph.Graph;
 import io.framegate.accelerator.graph.Node;
@@ -149,30 +148,7 @@ public final class JvmPlan implements ExecutionPlan {
   @Override
   public Map<String, Tensor> run(Map<String, Tensor> inputs) {
     List<ValueInfo> declared = graph.inputs();
-    for (String name : inputs.keySet()) {
-      if (declared.stream().noneMatch(v -> v.name().equals(name))) {
-        throw new InvalidInputException(
-            "the model has no input named '" + name + "' (inputs: " + names(declared) + ")");
-      }
-    }
-    for (int i = 0; i < declared.size(); i++) {
-      ValueInfo v = declared.get(i);
-      Tensor t = inputs.get(v.name());
-      if (t == null) {
-        throw new InvalidInputException("input '" + v.name() + "' is missing");
-      }
-      if (t.type() != DataType.FLOAT32 || !Arrays.equals(t.shape(), v.shape())) {
-        throw new InvalidInputException(
-            "input '"
-                + v.name()
-                + "' must be FLOAT32 "
-                + Arrays.toString(v.shape())
-                + ", got "
-                + t.type()
-                + " "
-                + Arrays.toString(t.shape()));
-      }
-    }
+    ExecutionPlan.checkInputs(declared, inputs);
     for (int i = 0; i < declared.size(); i++) {
       float[] src = inputs.get(declared.get(i).name()).floats();
       System.arraycopy(src, 0, buffers[inputBuffer[i]], 0, src.length);
@@ -202,10 +178,6 @@ public final class JvmPlan implements ExecutionPlan {
       result.put(v.name(), Tensor.of(Arrays.copyOf(buffers[outputBuffer[i]], n), v.shape()));
     }
     return result;
-  }
-
-  private static List<String> names(List<ValueInfo> values) {
-    return values.stream().map(ValueInfo::name).toList();
   }
 
   @Override

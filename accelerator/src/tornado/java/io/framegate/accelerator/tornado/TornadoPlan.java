@@ -1,7 +1,6 @@
 package io.framegate.accelerator.tornado;
 
 import io.framegate.accelerator.error.DeviceFailureException;
-import io.framegate.accelerator.error.InvalidInputException;
 import io.framegate.accelerator.error.InvalidModelException;
 import io.framegate.accelerator.graph.Graph;
 import io.framegate.accelerator.graph.Node;
@@ -272,34 +271,7 @@ final class TornadoPlan implements ExecutionPlan {
       throw new IllegalStateException("the plan is closed");
     }
     List<ValueInfo> declared = graph.inputs();
-    for (String name : inputs.keySet()) {
-      if (declared.stream().noneMatch(v -> v.name().equals(name))) {
-        throw new InvalidInputException(
-            "the model has no input named '"
-                + name
-                + "' (inputs: "
-                + declared.stream().map(ValueInfo::name).toList()
-                + ")");
-      }
-    }
-    for (int i = 0; i < declared.size(); i++) {
-      ValueInfo v = declared.get(i);
-      Tensor t = inputs.get(v.name());
-      if (t == null) {
-        throw new InvalidInputException("input '" + v.name() + "' is missing");
-      }
-      if (t.type() != DataType.FLOAT32 || !Arrays.equals(t.shape(), v.shape())) {
-        throw new InvalidInputException(
-            "input '"
-                + v.name()
-                + "' must be FLOAT32 "
-                + Arrays.toString(v.shape())
-                + ", got "
-                + t.type()
-                + " "
-                + Arrays.toString(t.shape()));
-      }
-    }
+    ExecutionPlan.checkInputs(declared, inputs);
     for (int i = 0; i < declared.size(); i++) {
       float[] src = inputs.get(declared.get(i).name()).floats();
       System.arraycopy(src, 0, inputArrays[i], 0, src.length);
