@@ -103,20 +103,6 @@ public final class Graph {
     return counts;
   }
 
-  /** The node producing a value, or null for inputs and constants. */
-  public Node producer(String valueName) {
-    for (Node n : nodes) {
-      if (n.outputs().contains(valueName)) {
-        return n;
-      }
-    }
-    return null;
-  }
-
-  public Graph with(List<Node> newNodes, Map<String, Tensor> newConstants) {
-    return new Graph(name, opset, inputs, outputs, newConstants, newNodes, values, metadata);
-  }
-
   public Graph with(
       List<ValueInfo> newInputs,
       List<Node> newNodes,

@@ -6,7 +6,6 @@ import io.framegate.accelerator.graph.Node;
 import io.framegate.accelerator.graph.ValueInfo;
 import io.framegate.accelerator.op.NodeContext;
 import io.framegate.accelerator.op.Operators;
-import io.framegate.accelerator.tensor.Shapes;
 import io.framegate.accelerator.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -209,9 +208,5 @@ public final class Passes {
       Graph g, List<Node> nodes, Map<String, Tensor> constants, Map<String, ValueInfo> values) {
     Map<String, Tensor> used = Specializer.usedConstants(constants, nodes, g.outputs());
     return g.with(g.inputs(), nodes, used, values, g.outputs());
-  }
-
-  static int size(ValueInfo v) {
-    return Shapes.size(v.shape());
   }
 }
