@@ -14,6 +14,7 @@ import io.framegate.pipeline.batch.BatchPolicy;
 import io.framegate.pipeline.batch.Batcher;
 import io.framegate.pipeline.dispatch.Dispatcher;
 import io.framegate.pipeline.dispatch.PlanFactory;
+import io.framegate.pipeline.dispatch.Supervision;
 import io.framegate.pipeline.ingest.ModelInputSpec;
 import io.framegate.pipeline.ingest.Preprocessor;
 import java.util.ArrayList;
@@ -455,6 +456,7 @@ public final class ModelPipeline implements AutoCloseable {
     private Scheduler timer = Schedulers.parallel();
     private Scheduler ingest = Schedulers.parallel();
     private boolean warmUp = true;
+    private Supervision supervision = Supervision.DEFAULT;
 
     private Builder(String name, ModelInputSpec spec, BatchPolicy policy) {
       this.name = Objects.requireNonNull(name, "name");
@@ -505,6 +507,14 @@ public final class ModelPipeline implements AutoCloseable {
     /** Decodes frames into batches. Default: Reactor's parallel scheduler. */
     public Builder ingest(Scheduler ingest) {
       this.ingest = Objects.requireNonNull(ingest, "ingest");
+      return this;
+    }
+
+    /**
+     * Re-probing of failed devices and shadow verification (default {@link Supervision#DEFAULT}).
+     */
+    public Builder supervision(Supervision supervision) {
+      this.supervision = Objects.requireNonNull(supervision, "supervision");
       return this;
     }
 
@@ -565,7 +575,18 @@ public final class ModelPipeline implements AutoCloseable {
                   planSizes,
                   spec.inputName(),
                   frameShape,
-                  cause -> metrics.fallback(name, device, cause));
+                  supervision,
+                  new Dispatcher.Events() {
+                    @Override
+                    public void fallback(Throwable cause) {
+                      metrics.fallback(name, device, cause);
+                    }
+
+                    @Override
+                    public void shadowChecked(double error, boolean ok) {
+                      metrics.shadowCheck(name, device, error, ok);
+                    }
+                  });
           started.add(d);
           if (warmUp) {
             for (int s : planSizes) {

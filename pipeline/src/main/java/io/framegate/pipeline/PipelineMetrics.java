@@ -31,4 +31,13 @@ public interface PipelineMetrics {
 
   /** A batch meant for {@code device} ran on the fallback instead, because of {@code cause}. */
   default void fallback(String model, String device, Throwable cause) {}
+
+  /**
+   * A shadow check re-ran one of {@code device}'s batches on the JVM reference.
+   *
+   * @param maxRelativeError max |device − reference| ÷ max |reference| over the outputs
+   * @param withinTolerance false takes the device out of service
+   */
+  default void shadowCheck(
+      String model, String device, double maxRelativeError, boolean withinTolerance) {}
 }

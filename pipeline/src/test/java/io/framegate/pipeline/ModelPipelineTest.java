@@ -12,6 +12,8 @@ import io.framegate.accelerator.error.DeviceFailureException;
 import io.framegate.accelerator.error.InvalidInputException;
 import io.framegate.accelerator.error.ShuttingDownException;
 import io.framegate.pipeline.batch.BatchPolicy;
+import io.framegate.pipeline.dispatch.Dispatcher;
+import io.framegate.pipeline.dispatch.Supervision;
 import io.framegate.pipeline.ingest.ChannelOrder;
 import io.framegate.pipeline.ingest.EncodedImage;
 import io.framegate.pipeline.ingest.Encoding;
@@ -243,6 +245,104 @@ class ModelPipelineTest {
     assertEquals(1f, echoMarker(await(a)), "back on the device once retried");
     await(b);
     assertTrue(p.devicesHealthy());
+  }
+
+  @Test
+  void aFailedDeviceIsProbedAgainOnlyOnceItsBackoffHasPassed() throws Exception {
+    FakeDevice gpu = device(1);
+    gpu.failing = true;
+    FakeDevice jvm = device(2);
+    ModelPipeline p =
+        build(
+            builder(1, 16)
+                .device("gpu", gpu)
+                .fallback("jvm", jvm)
+                .supervision(
+                    Supervision.DEFAULT.withReprobe(Duration.ofHours(1), Duration.ofHours(2))));
+    assertEquals(2f, echoMarker(await(p.submit(frame("", 1)))));
+    gpu.failing = false;
+    assertEquals(2f, echoMarker(await(p.submit(frame("", 2)))), "backoff not over");
+    assertEquals(1, gpu.runs.get(), "the device was not tried during its backoff");
+
+    FakeDevice gpu2 = device(3);
+    gpu2.failing = true;
+    ModelPipeline q =
+        build(
+            builder(1, 16)
+                .device("gpu2", gpu2)
+                .fallback("jvm", jvm)
+                .supervision(Supervision.DEFAULT.withReprobe(Duration.ZERO, Duration.ZERO)));
+    assertEquals(2f, echoMarker(await(q.submit(frame("", 3)))));
+    assertEquals(2f, echoMarker(await(q.submit(frame("", 4)))), "the probe failed too");
+    assertEquals(2, gpu2.runs.get(), "probed at the next batch");
+    gpu2.failing = false;
+    assertEquals(3f, echoMarker(await(q.submit(frame("", 5)))), "the probe found it working");
+    assertTrue(q.devicesHealthy());
+    assertEquals(2, q.fallbackBatches());
+  }
+
+  @Test
+  void shadowVerificationComparesSampledDeviceBatchesWithTheReference() throws Exception {
+    FakeDevice gpu = device(1);
+    FakeDevice sameAsGpu = device(1);
+    RecordingMetrics metrics = new RecordingMetrics();
+    ModelPipeline p =
+        build(
+            builder(1, 16)
+                .device("gpu", gpu)
+                .fallback("jvm", device(2))
+                .metrics(metrics)
+                .supervision(Supervision.DEFAULT.withShadow(2, sameAsGpu, 1e-4)));
+    for (int id = 1; id <= 6; id++) {
+      assertEquals(1f, echoMarker(await(p.submit(frame("", id)))));
+    }
+    Dispatcher d = p.dispatchers().get(0);
+    awaitShadow(d, 3);
+    assertEquals(3, d.shadowChecks() + d.shadowSkipped(), "one in two of six batches");
+    assertTrue(d.shadowChecks() >= 1, "the first sample finds the shadow thread free");
+    assertEquals(d.shadowChecks(), sameAsGpu.runs.get());
+    assertTrue(
+        metrics.shadowVerdicts.stream().allMatch(ok -> ok), metrics.shadowVerdicts.toString());
+    assertTrue(
+        metrics.shadowErrors.stream().allMatch(e -> e == 0.0), metrics.shadowErrors.toString());
+    assertTrue(p.devicesHealthy());
+  }
+
+  @Test
+  void aDeviceThatDisagreesWithTheReferenceIsTakenOutOfService() throws Exception {
+    FakeDevice gpu = device(1);
+    FakeDevice differs = device(9);
+    RecordingMetrics metrics = new RecordingMetrics();
+    ModelPipeline p =
+        build(
+            builder(1, 16)
+                .device("gpu", gpu)
+                .fallback("jvm", device(2))
+                .metrics(metrics)
+                .supervision(
+                    Supervision.DEFAULT
+                        .withReprobe(Duration.ofHours(1), Duration.ofHours(1))
+                        .withShadow(1, differs, 1e-4)));
+    assertEquals(1f, echoMarker(await(p.submit(frame("", 1)))));
+    Dispatcher d = p.dispatchers().get(0);
+    awaitShadow(d, 1);
+    // echo = (1, 1) against (1, 9): max |diff| 8 over max |ref| 9.
+    assertEquals(8.0 / 9.0, metrics.shadowErrors.get(0), 1e-6);
+    assertEquals(List.of(false), metrics.shadowVerdicts);
+    assertEquals(2f, echoMarker(await(p.submit(frame("", 2)))), "out of service");
+    assertFalse(p.devicesHealthy());
+    assertTrue(d.lastFailure().getMessage().contains("disagrees"), d.lastFailure().getMessage());
+  }
+
+  /** Waits (bounded) until {@code n} samples were checked or skipped. */
+  private static void awaitShadow(Dispatcher d, int n) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (d.shadowChecks() + d.shadowSkipped() < n) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("shadow checks never ran: " + d.shadowChecks());
+      }
+      Thread.sleep(5);
+    }
   }
 
   @Test

@@ -11,6 +11,8 @@ final class RecordingMetrics implements PipelineMetrics {
   final List<String> fallbacks = new CopyOnWriteArrayList<>();
   final List<String> batchDevices = new CopyOnWriteArrayList<>();
   final List<String> batchShapes = new CopyOnWriteArrayList<>();
+  final List<Double> shadowErrors = new CopyOnWriteArrayList<>();
+  final List<Boolean> shadowVerdicts = new CopyOnWriteArrayList<>();
 
   @Override
   public void batch(String model, String device, int frames, int paddedTo, long computeNanos) {
@@ -31,5 +33,11 @@ final class RecordingMetrics implements PipelineMetrics {
   @Override
   public void fallback(String model, String device, Throwable cause) {
     fallbacks.add(device + ": " + cause.getMessage());
+  }
+
+  @Override
+  public void shadowCheck(String model, String device, double error, boolean ok) {
+    shadowErrors.add(error);
+    shadowVerdicts.add(ok);
   }
 }

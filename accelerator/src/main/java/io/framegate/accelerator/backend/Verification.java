@@ -53,34 +53,61 @@ public final class Verification {
         Map<String, Tensor> actual = plan.run(feed);
         long first = System.nanoTime() - t1;
         long steadyTime = steady(plan, feed, timedRuns);
-        double maxErr = 0;
-        double maxRel = 0;
-        boolean agrees = true;
-        for (var e : expected.entrySet()) {
-          float[] a = e.getValue().toFloats();
-          float[] b = actual.get(e.getKey()).toFloats();
-          double scale = Float.MIN_NORMAL;
-          for (float v : a) {
-            if (Float.isFinite(v)) {
-              scale = Math.max(scale, Math.abs(v));
-            }
-          }
-          for (int i = 0; i < a.length; i++) {
-            double err = Math.abs((double) a[i] - b[i]);
-            if (Float.compare(a[i], b[i]) == 0) {
-              err = 0; // equal infinities and NaNs agree
-            }
-            maxErr = Math.max(maxErr, err);
-            maxRel = Math.max(maxRel, err / scale);
-            if (!(err <= RTOL * (Math.abs(a[i]) + scale))) {
-              agrees = false;
-            }
-          }
-        }
+        Comparison c = compare(actual, expected);
         return new Report(
-            backend.name(), maxErr, maxRel, agrees, first, steadyTime, refFirst, refSteady);
+            backend.name(),
+            c.maxError,
+            c.maxRelativeError,
+            c.agrees,
+            first,
+            steadyTime,
+            refFirst,
+            refSteady);
       }
     }
+  }
+
+  /**
+   * The largest |x − ref| ÷ max|ref| over the outputs of {@code expected} (max over the finite
+   * values of each output); NaN where one side has a NaN the other does not, infinite if {@code
+   * actual} lacks an output or has another size.
+   */
+  public static double maxRelativeError(Map<String, Tensor> actual, Map<String, Tensor> expected) {
+    return compare(actual, expected).maxRelativeError;
+  }
+
+  private record Comparison(double maxError, double maxRelativeError, boolean agrees) {}
+
+  private static Comparison compare(Map<String, Tensor> actual, Map<String, Tensor> expected) {
+    double maxErr = 0;
+    double maxRel = 0;
+    boolean agrees = true;
+    for (var e : expected.entrySet()) {
+      Tensor got = actual.get(e.getKey());
+      float[] a = e.getValue().toFloats();
+      float[] b = got == null ? null : got.toFloats();
+      if (b == null || b.length != a.length) {
+        return new Comparison(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, false);
+      }
+      double scale = Float.MIN_NORMAL;
+      for (float v : a) {
+        if (Float.isFinite(v)) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+      }
+      for (int i = 0; i < a.length; i++) {
+        double err = Math.abs((double) a[i] - b[i]);
+        if (Float.compare(a[i], b[i]) == 0) {
+          err = 0; // equal infinities and NaNs agree
+        }
+        maxErr = Math.max(maxErr, err);
+        maxRel = Math.max(maxRel, err / scale);
+        if (!(err <= RTOL * (Math.abs(a[i]) + scale))) {
+          agrees = false;
+        }
+      }
+    }
+    return new Comparison(maxErr, maxRel, agrees);
   }
 
   /** Uniform values in [−1, 1) for every input, from one seed. */

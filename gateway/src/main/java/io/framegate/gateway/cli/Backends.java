@@ -1,13 +1,14 @@
 package io.framegate.gateway.cli;
 
 import io.framegate.accelerator.backend.Backend;
-import io.framegate.accelerator.backend.ReferenceBackend;
+import io.framegate.accelerator.vector.VectorBackend;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
 /** Resolves {@code --backend} names against the backends on the class path. */
 final class Backends {
-  static final String DEFAULT = ReferenceBackend.NAME;
+  /** The fast JVM backend: what a user running a model wants unless they ask for another. */
+  static final String DEFAULT = VectorBackend.NAME;
 
   private Backends() {}
 

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -20,7 +21,9 @@ import java.util.concurrent.atomic.LongAdder;
  * framegate_queue_seconds}, {@code framegate_compute_seconds} (per batch), {@code
  * framegate_batch_frames} (frames per batch), {@code framegate_queue_depth}, {@code
  * framegate_frames_dropped_total} (latest-wins), {@code framegate_frames_rejected_total} (queue
- * full) and {@code framegate_fallbacks_total} (batches that ran on the fallback).
+ * full), {@code framegate_fallbacks_total} (batches that ran on the fallback), {@code
+ * framegate_shadow_checks_total} (by outcome ok/mismatch) and {@code
+ * framegate_shadow_relative_error} (the last shadow check's max relative error).
  */
 public final class GatewayMetrics implements PipelineMetrics {
   /** The device tag of frames that never reached one (refused or malformed). */
@@ -103,6 +106,29 @@ public final class GatewayMetrics implements PipelineMetrics {
   @Override
   public void fallback(String model, String device, Throwable cause) {
     counter("framegate.fallbacks", model, device, "Batches run on the fallback device").increment();
+  }
+
+  @Override
+  public void shadowCheck(String model, String device, double maxRelativeError, boolean ok) {
+    this.<Counter>meter(
+            new MeterKey("framegate.shadow.checks", model, device, ok ? "ok" : "mismatch"),
+            k ->
+                Counter.builder(k.name)
+                    .description("Device batches re-run on the JVM reference and compared")
+                    .tags("model", model, "device", device, "outcome", k.outcome)
+                    .register(registry))
+        .increment();
+    this.<AtomicLong>meter(
+            new MeterKey("framegate.shadow.relative.error", model, device, null),
+            k -> {
+              AtomicLong bits = new AtomicLong();
+              Gauge.builder(k.name, bits, b -> Double.longBitsToDouble(b.get()))
+                  .description("Max |device - reference| / max |reference| of the last check")
+                  .tags("model", model, "device", device)
+                  .register(registry);
+              return bits;
+            })
+        .set(Double.doubleToLongBits(maxRelativeError));
   }
 
   private Timer timer(String name, String model, String device, String outcome, String help) {

@@ -1,6 +1,6 @@
 package io.framegate.gateway.repository;
 
-import io.framegate.accelerator.backend.ReferenceBackend;
+import io.framegate.accelerator.vector.VectorBackend;
 import io.framegate.gateway.config.ConfigException;
 import io.framegate.gateway.config.YamlFields;
 import io.framegate.pipeline.batch.BatchPolicy;
@@ -26,7 +26,9 @@ import java.util.Set;
  * max_batch: 8                   # default 8
  * max_delay_ms: 5                # default 5
  * queue_capacity: 64             # default 8 · max_batch
- * backend: jvm-reference         # default jvm-reference
+ * backend: jvm-vector            # default jvm-vector
+ * shadow_every: 100              # re-check 1 in N device batches on the JVM reference; 0: off;
+ *                                # default 100 on devices, 0 on the JVM backends
  * profiles:                      # optional overrides picked by 'framegate serve --profile NAME'
  *   edge: {backend: jvm-reference, max_batch: 4}
  * </pre>
@@ -60,16 +62,34 @@ public record ModelConfig(
           "max_delay_ms",
           "queue_capacity",
           "backend",
+          "shadow_every",
           "profiles");
   private static final Set<String> PROFILE_FIELDS =
-      Set.of("max_batch", "max_delay_ms", "queue_capacity", "backend");
+      Set.of("max_batch", "max_delay_ms", "queue_capacity", "backend", "shadow_every");
 
-  /** How a model is batched and where it runs. */
-  public record Serving(String backend, int maxBatch, long maxDelayMs, int queueCapacity) {
+  /**
+   * How a model is batched and where it runs.
+   *
+   * @param shadowEvery one in how many device batches is re-checked on the JVM reference (0: off);
+   *     -1 for the default, which depends on the backend ({@link #shadowEvery(boolean)})
+   */
+  public record Serving(
+      String backend, int maxBatch, long maxDelayMs, int queueCapacity, int shadowEvery) {
+    /** Device batches re-checked by default: about 1% of a device's work, on the JVM. */
+    public static final int DEFAULT_SHADOW_EVERY = 100;
+
     public Serving {
       Objects.requireNonNull(backend, "backend");
+      if (shadowEvery < -1) {
+        throw new IllegalArgumentException("shadowEvery must be -1, 0 or more, is " + shadowEvery);
+      }
       // BatchPolicy has the rules; build one here so a bad combination fails at load.
       policy(maxBatch, maxDelayMs, queueCapacity);
+    }
+
+    /** The shadow sampling to use: as configured, else 0 on a JVM backend and 100 on a device. */
+    public int shadowEvery(boolean jvmBackend) {
+      return shadowEvery >= 0 ? shadowEvery : jvmBackend ? 0 : DEFAULT_SHADOW_EVERY;
     }
 
     public BatchPolicy policy() {
@@ -157,8 +177,10 @@ public record ModelConfig(
               + maxBatch
               + ") so that a full batch can form");
     }
-    String backend = y.string("backend", base == null ? ReferenceBackend.NAME : base.backend());
-    return new Serving(backend, maxBatch, maxDelay, capacity);
+    String backend = y.string("backend", base == null ? VectorBackend.NAME : base.backend());
+    int shadowEvery =
+        (int) y.integer("shadow_every", base == null ? -1 : base.shadowEvery(), 0, 1_000_000);
+    return new Serving(backend, maxBatch, maxDelay, capacity, shadowEvery);
   }
 
   @Override

@@ -6,10 +6,12 @@ import io.framegate.accelerator.backend.Backends;
 import io.framegate.accelerator.backend.ReferenceBackend;
 import io.framegate.accelerator.error.InvalidModelException;
 import io.framegate.accelerator.graph.ValueInfo;
+import io.framegate.accelerator.vector.VectorBackend;
 import io.framegate.gateway.config.ConfigException;
 import io.framegate.pipeline.ModelPipeline;
 import io.framegate.pipeline.PipelineMetrics;
 import io.framegate.pipeline.dispatch.PlanFactory;
+import io.framegate.pipeline.dispatch.Supervision;
 import io.framegate.pipeline.ingest.ModelInputSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * from the first frame. Thread-safe; closing drains every pipeline.
  */
 public final class ModelRepository implements AutoCloseable {
+  /**
+   * Shadow checks fail above this max relative error: looser than {@code framegate verify}'s 1e-5,
+   * because a served batch is compared once, with no second look, and a device's reduction order
+   * may differ from the JVM's on long sums.
+   */
+  static final double SHADOW_TOLERANCE = 1e-4;
+
   private static final Logger log = LoggerFactory.getLogger(ModelRepository.class);
   public static final String MODEL_FILE = "model.onnx";
 
@@ -125,13 +134,24 @@ public final class ModelRepository implements AutoCloseable {
     Model model = Model.load(onnx);
     ModelInputSpec spec = inputSpec(model, config, configFile);
     long start = System.nanoTime();
+    boolean jvm =
+        ReferenceBackend.NAME.equals(backend.name()) || VectorBackend.NAME.equals(backend.name());
+    int shadowEvery = serving.shadowEvery(jvm);
     ModelPipeline.Builder b =
         ModelPipeline.builder(name, spec, serving.policy())
             .device(backend.name(), PlanFactory.of(model, backend))
             .labels(labels)
             .metrics(metrics);
-    if (!ReferenceBackend.NAME.equals(backend.name())) {
+    // A device falls back to the fast JVM path, the fast JVM path to the reference.
+    if (VectorBackend.NAME.equals(backend.name())) {
       b.fallback(ReferenceBackend.NAME, PlanFactory.of(model, new ReferenceBackend()));
+    } else if (!jvm) {
+      b.fallback(VectorBackend.NAME, PlanFactory.of(model, new VectorBackend()));
+    }
+    if (shadowEvery > 0) {
+      b.supervision(
+          Supervision.DEFAULT.withShadow(
+              shadowEvery, PlanFactory.of(model, new ReferenceBackend()), SHADOW_TOLERANCE));
     }
     ModelPipeline pipeline;
     try {
@@ -140,13 +160,14 @@ public final class ModelRepository implements AutoCloseable {
       throw new InvalidModelException(onnx + ": " + e.getMessage(), e);
     }
     log.info(
-        "event=model_loaded model={} backend={} input={} batch_sizes={} max_delay_ms={} queue_capacity={} labels={} millis={}",
+        "event=model_loaded model={} backend={} input={} batch_sizes={} max_delay_ms={} queue_capacity={} shadow_every={} labels={} millis={}",
         name,
         backend.name(),
         spec,
         Arrays.toString(pipeline.planBatchSizes()),
         serving.maxDelayMs(),
         serving.queueCapacity(),
+        shadowEvery,
         labels.size(),
         (System.nanoTime() - start) / 1_000_000);
     return new ServedModel(name, pipeline, backend.name(), labels);

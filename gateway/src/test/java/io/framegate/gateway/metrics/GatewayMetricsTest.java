@@ -27,6 +27,9 @@ class GatewayMetricsTest {
     m.rejected("cls");
     m.dropped("cls", 2);
     m.fallback("cls", "gpu0", new RuntimeException("lost"));
+    m.shadowCheck("cls", "gpu0", 2e-7, true);
+    m.shadowCheck("cls", "gpu0", 0.5, false);
+    m.shadowCheck("cls", "gpu0", 3e-7, true);
 
     assertEquals(
         3, registry.get("framegate.request").tags("model", "cls", "outcome", "ok").timer().count());
@@ -37,6 +40,13 @@ class GatewayMetricsTest {
     assertEquals(3.0, registry.get("framegate.batch.frames").summary().totalAmount());
     assertEquals(2.0, registry.get("framegate.frames.dropped").counter().count());
     assertEquals(1.0, registry.get("framegate.fallbacks").tags("device", "gpu0").counter().count());
+    assertEquals(
+        2.0, registry.get("framegate.shadow.checks").tags("outcome", "ok").counter().count());
+    assertEquals(
+        1.0, registry.get("framegate.shadow.checks").tags("outcome", "mismatch").counter().count());
+    assertEquals(
+        3e-7,
+        registry.get("framegate.shadow.relative.error").tags("device", "gpu0").gauge().value());
 
     GatewayMetrics.ModelTotals t = m.totals("cls");
     assertEquals(3, t.successCount.sum());

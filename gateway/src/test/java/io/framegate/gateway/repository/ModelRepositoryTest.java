@@ -99,6 +99,54 @@ class ModelRepositoryTest {
   }
 
   @Test
+  void servedBatchesAreShadowCheckedOnTheReferenceWhenAsked() throws Exception {
+    model("m", "backend: jvm-vector\nmax_batch: 1\nshadow_every: 1\n");
+    List<Double> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    PipelineMetrics metrics =
+        new PipelineMetrics() {
+          @Override
+          public void shadowCheck(String model, String device, double error, boolean ok) {
+            assertEquals("jvm-vector", device);
+            assertTrue(ok, "jvm-vector disagrees with the reference by " + error);
+            errors.add(error);
+          }
+        };
+    try (ModelRepository repo = ModelRepository.load(dir, null, metrics)) {
+      java.util.Random r = new java.util.Random(5);
+      for (int i = 0; i < 4; i++) {
+        byte[] px = new byte[15];
+        r.nextBytes(px);
+        assertTrue(
+            repo.get("m")
+                .pipeline()
+                .submit(FrameRequest.of("", i, EncodedImage.of(Encoding.GRAY8, 3, 5, px)))
+                .get(30, TimeUnit.SECONDS)
+                .ok());
+      }
+      var d = repo.get("m").pipeline().dispatchers().get(0);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (d.shadowChecks() + d.shadowSkipped() < 4 + 1 && System.nanoTime() < deadline) {
+        Thread.sleep(5); // the warm-up batch was sampled too
+      }
+      assertTrue(d.shadowChecks() >= 1, "no shadow check ran");
+      assertEquals(d.shadowChecks(), errors.size());
+      assertTrue(repo.get("m").pipeline().devicesHealthy());
+    }
+  }
+
+  @Test
+  void shadowSamplingDefaultsToOnDevicesAndOffOnTheJvm() throws Exception {
+    model("m", "profiles:\n  dev: {shadow_every: 7}\n");
+    ModelConfig c = ModelConfig.read(dir.resolve("m/config.yaml"));
+    assertEquals("jvm-vector", c.serving(null).backend());
+    assertEquals(0, c.serving(null).shadowEvery(true));
+    assertEquals(ModelConfig.Serving.DEFAULT_SHADOW_EVERY, c.serving(null).shadowEvery(false));
+    assertEquals(7, c.serving("dev").shadowEvery(false));
+    assertEquals(7, c.serving("dev").shadowEvery(true));
+    mentions(fails("shadow_every: -3\n"), "config.yaml", "'shadow_every'", "between 0 and");
+  }
+
+  @Test
   void hiddenFoldersAreNotModels() throws Exception {
     model("m", "max_batch: 2\n");
     java.nio.file.Files.createDirectories(dir.resolve(".samples"));
