@@ -16,7 +16,9 @@ final class ConformanceReport {
   enum Status {
     PASSED,
     FAILED,
-    NOT_CLAIMED
+    NOT_CLAIMED,
+    /** Claimed by the engine, refused by a device plan (device suites only). */
+    UNSUPPORTED_ON_DEVICE
   }
 
   /**
@@ -78,19 +80,25 @@ final class ConformanceReport {
         .append(" failed=")
         .append(count(all, Status.FAILED))
         .append(" not_claimed=")
-        .append(count(all, Status.NOT_CLAIMED))
-        .append('\n');
+        .append(count(all, Status.NOT_CLAIMED));
+    long refused = count(all, Status.UNSUPPORTED_ON_DEVICE);
+    if (refused > 0) {
+      s.append(" unsupported_on_device=").append(refused);
+    }
+    s.append('\n');
 
     Map<String, long[]> perOp = new TreeMap<>();
     for (Outcome o : all) {
       for (String op : o.opTypes()) {
-        perOp.computeIfAbsent(op, k -> new long[3])[o.status().ordinal()]++;
+        perOp.computeIfAbsent(op, k -> new long[Status.values().length])[o.status().ordinal()]++;
       }
     }
-    s.append("\nper op (cases using it): passed failed not_claimed\n");
+    s.append("\nper op (cases using it): passed failed not_claimed")
+        .append(refused > 0 ? " unsupported_on_device\n" : "\n");
     for (Map.Entry<String, long[]> e : perOp.entrySet()) {
       long[] c = e.getValue();
-      s.append(String.format("  %-28s %5d %5d %5d%n", e.getKey(), c[0], c[1], c[2]));
+      s.append(String.format("  %-28s %5d %5d %5d", e.getKey(), c[0], c[1], c[2]));
+      s.append(refused > 0 ? String.format(" %5d%n", c[3]) : String.format("%n"));
     }
 
     List<Outcome> failures = all.stream().filter(o -> o.status() == Status.FAILED).toList();
@@ -103,6 +111,14 @@ final class ConformanceReport {
     for (Outcome o : all) {
       if (o.status() == Status.NOT_CLAIMED) {
         reasons.merge(o.detail(), 1L, Long::sum);
+      }
+    }
+    if (refused > 0) {
+      s.append("\nunsupported on the device (").append(refused).append(")\n");
+      for (Outcome o : all) {
+        if (o.status() == Status.UNSUPPORTED_ON_DEVICE) {
+          s.append("  ").append(o.caseId()).append(": ").append(o.detail()).append('\n');
+        }
       }
     }
     s.append("\nnot claimed, by reason (").append(reasons.size()).append(" reasons)\n");

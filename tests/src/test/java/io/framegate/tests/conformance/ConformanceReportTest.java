@@ -32,4 +32,21 @@ class ConformanceReportTest {
     int bool = lines.indexOf("      1  unsupported input dtype BOOL");
     assertTrue(erf > 0 && bool > erf, lines::toString);
   }
+
+  @Test
+  void deviceRefusalsAreCountedAndListedApart() {
+    ConformanceReport r = new ConformanceReport("DEVICE_CONFORMANCE");
+    r.add(new Outcome("node/a", Set.of("Relu"), Status.PASSED, null));
+    r.add(
+        new Outcome(
+            "node/p", Set.of("Pad"), Status.UNSUPPORTED_ON_DEVICE, "unsupported on a device: Pad"));
+
+    List<String> lines = r.summary().lines().toList();
+    assertEquals(
+        "DEVICE_CONFORMANCE passed=1 failed=0 not_claimed=0 unsupported_on_device=1", lines.get(0));
+    assertTrue(
+        lines.contains(String.format("  %-28s %5d %5d %5d %5d", "Pad", 0, 0, 0, 1)),
+        lines::toString);
+    assertTrue(lines.contains("  node/p: unsupported on a device: Pad"), lines::toString);
+  }
 }
