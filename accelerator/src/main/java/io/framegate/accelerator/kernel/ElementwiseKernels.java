@@ -26,6 +26,17 @@ public final class ElementwiseKernels {
   }
 
   /**
+   * Y(i) = min(max(X(i), lower[0]), upper[0]): Clip with bounds read from one-element arrays, so
+   * that bounds computed at run time stay on the device. (Not min/max: OpenCL built-ins.)
+   */
+  public static void clip(float[] x, float[] y, float[] lower, float[] upper, int lo, int hi) {
+    for (@Parallel int item = 0; item < hi - lo; item++) {
+      int i = lo + item;
+      y[i] = Math.min(Math.max(x[i], lower[0]), upper[0]);
+    }
+  }
+
+  /**
    * Y(i) = A(i·sa) ∘ B(i·sb) with numpy broadcasting: g = [r, shape(r), aStrides(r), bStrides(r)],
    * stride 0 where an operand broadcasts. Range = output element count; y may be a or b when their
    * shapes equal the output's.

@@ -37,7 +37,7 @@ public final class LayoutKernels {
    * Y(idx) = X(idx − P) where in range, else by mode: constant value, reflect, or edge; g = [r,
    * outShape(r), inShape(r), beginPads(r)] with negative pads cropping; range = output size.
    */
-  public static void pad(float[] x, float[] y, int[] g, int mode, float value, int lo, int hi) {
+  public static void pad(float[] x, float[] y, int[] g, int mode, float[] value, int lo, int hi) {
     int rank = g[0];
     for (@Parallel int item = 0; item < hi - lo; item++) {
       int i = lo + item;
@@ -74,7 +74,7 @@ public final class LayoutKernels {
         src += p * stride;
         stride *= inSize;
       }
-      y[i] = outside != 0 ? value : x[src];
+      y[i] = outside != 0 ? value[0] : x[src];
     }
   }
 

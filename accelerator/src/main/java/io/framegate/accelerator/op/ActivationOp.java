@@ -2,7 +2,6 @@ package io.framegate.accelerator.op;
 
 import io.framegate.accelerator.graph.ValueInfo;
 import io.framegate.accelerator.kernel.Activation;
-import io.framegate.accelerator.kernel.ElementwiseKernels;
 import io.framegate.accelerator.tensor.DataType;
 import io.framegate.accelerator.tensor.Shapes;
 import io.framegate.accelerator.tensor.Tensor;
@@ -166,29 +165,18 @@ final class ActivationOp implements Operator {
 
   @Override
   public Step compile(NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out) {
-    // Clip's bounds may be run-time scalars: the step reads them into params before each run
     float[] params = parameters(ctx);
-    int code = spec.code;
     float[] x = in[0];
     float[] y = out[0];
     int n = Shapes.size(ctx.shape(0));
-    Loops.Range body =
-        (lo, hi) -> ElementwiseKernels.activation(x, y, code, params[0], params[1], lo, hi);
     boolean runtimeMin = Float.isNaN(params[0]);
     boolean runtimeMax = Float.isNaN(params[1]);
     if (!runtimeMin && !runtimeMax) {
-      return KernelCall.activation(x, y, code, params[0], params[1], n).step();
+      return KernelCall.activation(x, y, spec.code, params[0], params[1], n).step();
     }
-    float[] min = in[1];
-    float[] max = in.length > 2 ? in[2] : null;
-    return loops -> {
-      if (runtimeMin) {
-        params[0] = min[0];
-      }
-      if (runtimeMax) {
-        params[1] = max[0];
-      }
-      loops.forRange(n, body);
-    };
+    // Clip with a bound computed at run time: the kernel reads it from its one-element buffer
+    float[] min = runtimeMin ? in[1] : new float[] {params[0]};
+    float[] max = runtimeMax ? in[2] : new float[] {params[1]};
+    return KernelCall.clip(x, y, min, max, n).step();
   }
 }

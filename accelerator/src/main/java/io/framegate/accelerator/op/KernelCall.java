@@ -24,6 +24,7 @@ public record KernelCall(Kernel kernel, int total, List<Object> args, Loops.Rang
     GLOBAL_AVG_POOL,
     GLOBAL_MAX_POOL,
     ACTIVATION,
+    CLIP,
     BINARY,
     BATCH_NORM,
     GEMM,
@@ -90,6 +91,17 @@ public record KernelCall(Kernel kernel, int total, List<Object> args, Loops.Rang
         total,
         List.of(x, y, spatial),
         (lo, hi) -> PoolKernels.globalMaxPool(x, y, spatial, lo, hi));
+  }
+
+  /**
+   * @param min one element: a constant bound, or the run-time input holding it (so is {@code max})
+   */
+  static KernelCall clip(float[] x, float[] y, float[] min, float[] max, int total) {
+    return new KernelCall(
+        Kernel.CLIP,
+        total,
+        List.of(x, y, min, max),
+        (lo, hi) -> ElementwiseKernels.clip(x, y, min, max, lo, hi));
   }
 
   static KernelCall activation(float[] x, float[] y, int act, float a, float b, int total) {
@@ -176,7 +188,10 @@ public record KernelCall(Kernel kernel, int total, List<Object> args, Loops.Rang
         Kernel.GATHER, total, List.of(x, y, g), (lo, hi) -> LayoutKernels.gather(x, y, g, lo, hi));
   }
 
-  static KernelCall pad(float[] x, float[] y, int[] g, int mode, float value, int total) {
+  /**
+   * @param value a one-element array: the constant, or the run-time input holding it
+   */
+  static KernelCall pad(float[] x, float[] y, int[] g, int mode, float[] value, int total) {
     return new KernelCall(
         Kernel.PAD,
         total,

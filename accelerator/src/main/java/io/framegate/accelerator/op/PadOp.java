@@ -1,7 +1,6 @@
 package io.framegate.accelerator.op;
 
 import io.framegate.accelerator.graph.ValueInfo;
-import io.framegate.accelerator.kernel.LayoutKernels;
 import io.framegate.accelerator.tensor.Shapes;
 import io.framegate.accelerator.tensor.Tensor;
 import java.util.List;
@@ -90,19 +89,8 @@ final class PadOp implements Operator {
     System.arraycopy(p.outShape, 0, g, 1, r);
     System.arraycopy(x, 0, g, 1 + r, r);
     System.arraycopy(p.begin, 0, g, 1 + 2 * r, r);
-    float[] xs = in[0];
-    float[] y = out[0];
-    int mode = p.mode;
-    float[] value = {p.value};
-    int n = Shapes.size(p.outShape);
-    Loops.Range body = (lo, hi) -> LayoutKernels.pad(xs, y, g, mode, value[0], lo, hi);
-    if (!Float.isNaN(p.value)) {
-      return KernelCall.pad(xs, y, g, mode, p.value, n).step();
-    }
-    float[] runtimeValue = in[2];
-    return loops -> {
-      value[0] = runtimeValue[0];
-      loops.forRange(n, body);
-    };
+    // A constant value, or the run-time input holding it: the kernel reads element 0 either way.
+    float[] value = Float.isNaN(p.value) ? in[2] : new float[] {p.value};
+    return KernelCall.pad(in[0], out[0], g, p.mode, value, Shapes.size(p.outShape)).step();
   }
 }

@@ -178,6 +178,17 @@ class ElementwiseKernelsTest {
   }
 
   @Test
+  void clipReadsItsBoundsFromTheirBuffersAndKeepsNaN() {
+    float[] x = {-3f, -0.5f, 0f, 0.25f, 2f, Float.NaN, Float.NEGATIVE_INFINITY};
+    float[] y = new float[x.length];
+    ElementwiseKernels.clip(x, y, new float[] {-1f}, new float[] {0.5f}, 0, x.length);
+    assertArrayEquals(new float[] {-1f, -0.5f, 0f, 0.25f, 0.5f, Float.NaN, -1f}, y);
+    // ONNX: min above max gives max everywhere
+    ElementwiseKernels.clip(x, y, new float[] {1f}, new float[] {0f}, 2, 5);
+    assertArrayEquals(new float[] {0f, 0f, 0f}, java.util.Arrays.copyOfRange(y, 2, 5));
+  }
+
+  @Test
   void powerSpecialCases() {
     assertEquals(-8f, ElementwiseKernels.power(-2f, 3f), 1e-6f);
     assertEquals(4f, ElementwiseKernels.power(-2f, 2f), 1e-6f);

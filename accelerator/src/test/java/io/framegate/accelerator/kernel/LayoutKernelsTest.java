@@ -138,7 +138,9 @@ class LayoutKernelsTest {
     int size = out[0] * out[1] * out[2];
     float[] y =
         runWholeAndSplit(
-            size, size, (dst, lo, hi) -> LayoutKernels.pad(x, dst, g, mode, 0.25f, lo, hi));
+            size,
+            size,
+            (dst, lo, hi) -> LayoutKernels.pad(x, dst, g, mode, new float[] {0.25f}, lo, hi));
     assertArrayEquals(naivePad(x, in, begin, out, mode, 0.25f), y);
   }
 
@@ -151,7 +153,9 @@ class LayoutKernelsTest {
     int[] g = padGeometry(out, in, begin);
     float[] y =
         runWholeAndSplit(
-            out[0], out[0], (dst, lo, hi) -> LayoutKernels.pad(x, dst, g, 1, 0f, lo, hi));
+            out[0],
+            out[0],
+            (dst, lo, hi) -> LayoutKernels.pad(x, dst, g, 1, new float[] {0f}, lo, hi));
     assertArrayEquals(naivePad(x, in, begin, out, 1, 0f), y);
     // Positions −7..−1 mirror with period 2(n−1) = 6: 2 1 2 3 4 3 2, then 1 2 3 4 itself.
     assertArrayEquals(new float[] {2, 1, 2, 3, 4, 3, 2}, Arrays.copyOfRange(y, 0, 7));

@@ -23,7 +23,7 @@ final class KernelTasks {
     return switch (kernel) {
       case CONV -> "conv";
       case MAX_POOL, AVG_POOL, GLOBAL_AVG_POOL, GLOBAL_MAX_POOL -> "pool";
-      case ACTIVATION, BINARY, BATCH_NORM -> "elementwise";
+      case ACTIVATION, CLIP, BINARY, BATCH_NORM -> "elementwise";
       case GEMM, MATMUL -> "gemm";
       case SOFTMAX, HARDMAX -> "softmax";
       case GATHER, PAD, COPY_BLOCKS, GATHER_AXIS -> "layout";
@@ -68,6 +68,8 @@ final class KernelTasks {
               s(a, 4),
               lo,
               hi);
+      case CLIP ->
+          tg.task(id, ElementwiseKernels::clip, f(a, 0), f(a, 1), f(a, 2), f(a, 3), lo, hi);
       case BINARY ->
           tg.task(
               id,
@@ -127,7 +129,7 @@ final class KernelTasks {
           tg.task(id, SoftmaxKernels::hardmax, f(a, 0), f(a, 1), i(a, 2), i(a, 3), lo, hi);
       case GATHER -> tg.task(id, LayoutKernels::gather, f(a, 0), f(a, 1), ints(a, 2), lo, hi);
       case PAD ->
-          tg.task(id, LayoutKernels::pad, f(a, 0), f(a, 1), ints(a, 2), i(a, 3), s(a, 4), lo, hi);
+          tg.task(id, LayoutKernels::pad, f(a, 0), f(a, 1), ints(a, 2), i(a, 3), f(a, 4), lo, hi);
       case COPY_BLOCKS ->
           tg.task(
               id, LayoutKernels::copyBlocks, f(a, 0), f(a, 1), i(a, 2), i(a, 3), i(a, 4), lo, hi);

@@ -358,6 +358,20 @@ class TornadoOperatorTest {
                 .weight("lo", -0.3f, -0.29f)
                 .weight("hi", 0.5f, 0.51f)
                 .node("Clip", List.of("x", "lo", "hi"), "y"));
+    add(
+        c,
+        "Clip with bounds given at run time",
+        161,
+        m ->
+            m.input("x", 3, 5, 7)
+                .input("lo")
+                .input("hi")
+                .node("Clip", List.of("x", "lo", "hi"), "y"));
+    add(
+        c,
+        "Clip with a run-time min and no max",
+        162,
+        m -> m.input("x", 3, 5, 7).input("lo").node("Clip", List.of("x", "lo"), "y"));
     String[] binary = {"Add", "Sub", "Mul", "Div"};
     for (String op : binary) {
       add(
@@ -472,6 +486,15 @@ class TornadoOperatorTest {
                   .longs("pads", 0, 0, 1, 2, 0, 0, 2, 1)
                   .node("Pad", List.of("x", "pads"), "y", s("mode", mode)));
     }
+    add(
+        c,
+        "Pad constant with the value given at run time",
+        291,
+        m ->
+            m.input("x", 1, 2, 4, 5)
+                .input("value")
+                .longs("pads", 0, 0, 1, 2, 0, 0, 2, 1)
+                .node("Pad", List.of("x", "pads", "value"), "y", s("mode", "constant")));
     add(
         c,
         "Concat of three along channels",
