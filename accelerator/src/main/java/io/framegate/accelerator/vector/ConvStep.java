@@ -4,12 +4,15 @@ import io.framegate.accelerator.op.Loops;
 import io.framegate.accelerator.op.Step;
 
 /**
- * A convolution as implicit GEMM: per image and group, {@code Y[M/G × P] = W[M/G × K]·col[K × P]}
- * with the weights packed into {@link Sgemm} panels when the plan is built. The column matrix is
- * lowered once per block of columns into the plan's shared packed-B buffer, its rows split over the
- * workers, then the product runs over (column block, row range) items, so that splitting the output
- * channels over workers never lowers the input twice. A 1×1 convolution with unit stride and no
- * padding lowers to a plain copy: it is a plain GEMM.
+ * A convolution as implicit GEMM: per group, {@code Y[M/G × N·P] = W[M/G × K]·col[K × N·P]} with
+ * the weights packed into {@link Sgemm} panels when the plan is built. The columns of all N images
+ * of the batch form one matrix (each image's P columns padded to a whole NR panel), so that a
+ * weight panel, once loaded, serves every image: late layers with few output positions per image
+ * would otherwise re-stream all their weights for each one. The column matrix is lowered once per
+ * block of columns into the plan's shared packed-B buffer, its rows split over the workers, then
+ * the product runs over (column tile, row range) items, so that splitting the output channels over
+ * workers never lowers the input twice. A 1×1 convolution with unit stride and no padding lowers to
+ * a plain copy: it is a plain GEMM.
  */
 final class ConvStep implements Step {
   /** Most floats of lowered input held at once (a block of columns × all K rows). */
@@ -27,6 +30,11 @@ final class ConvStep implements Step {
   private final Workspace ws;
   private final int k;
   private final int cols;
+
+  /** Columns an image takes in the batch's column matrix: P rounded up to whole NR panels. */
+  private final int imageCols;
+
+  private final int allCols;
   private final int panels;
   private final int blockCols;
   private final int rowSplits;
@@ -34,7 +42,6 @@ final class ConvStep implements Step {
   private final Loops.Range gemmBody;
 
   // the block being computed; written before each parallel loop, which publishes them
-  private int image;
   private int group;
   private int c0;
   private int c1;
@@ -76,19 +83,16 @@ final class ConvStep implements Step {
     }
     this.packedW = packed;
     this.bias = bias != null ? bias : new float[g.m()];
-    int paddedCols = roundUp(cols, Sgemm.NR);
+    this.imageCols = roundUp(cols, Sgemm.NR);
+    this.allCols = g.n() * imageCols;
     int fit = Math.max(Sgemm.NR, SHARED_FLOATS / k / Sgemm.NR * Sgemm.NR);
-    this.blockCols = Math.min(paddedCols, fit);
+    this.blockCols = Math.min(allCols, fit);
     ws.requireSharedB(blockCols * k);
     // enough items in a block for every worker, each with several row panels
     int colTiles = (blockCols + Sgemm.NC - 1) / Sgemm.NC;
     int wanted = ws.slots() == 1 ? 1 : 3 * ws.slots();
     this.rowSplits = Math.max(1, Math.min(panels, (wanted + colTiles - 1) / colTiles));
-    this.packBody =
-        (lo, hi) -> {
-          int xBase = (image * g.c() + group * g.cPerGroup()) * g.h() * g.w();
-          Im2col.pack(x, xBase, g, lo, hi - lo, c0, c1, ws.sharedB(), k * Sgemm.NR, 0);
-        };
+    this.packBody = (lo, hi) -> pack(lo, hi - lo);
     this.gemmBody =
         (lo, hi) -> {
           for (int s = lo; s < hi; s++) {
@@ -106,19 +110,43 @@ final class ConvStep implements Step {
 
   @Override
   public void run(Loops loops) {
-    for (int n = 0; n < g.n(); n++) {
-      for (int gi = 0; gi < g.groups(); gi++) {
-        for (int start = 0; start < cols; start += blockCols) {
-          image = n;
-          group = gi;
-          c0 = start;
-          c1 = Math.min(cols, start + blockCols);
-          items = (c1 - c0 + Sgemm.NC - 1) / Sgemm.NC * rowSplits;
-          loops.forRange(k, packBody);
-          ws.resetItems();
-          loops.forRange(ws.slots(), gemmBody);
-        }
+    for (int gi = 0; gi < g.groups(); gi++) {
+      for (int start = 0; start < allCols; start += blockCols) {
+        group = gi;
+        c0 = start;
+        c1 = Math.min(allCols, start + blockCols);
+        items = (c1 - c0 + Sgemm.NC - 1) / Sgemm.NC * rowSplits;
+        loops.forRange(k, packBody);
+        ws.resetItems();
+        loops.forRange(ws.slots(), gemmBody);
       }
+    }
+  }
+
+  /** Lowers rows [k0, k0+kc) of the block's columns, image by image. */
+  private void pack(int k0, int kc) {
+    int first = c0 / imageCols;
+    int last = (c1 - 1) / imageCols;
+    for (int n = first; n <= last; n++) {
+      int base = n * imageCols;
+      int lo = Math.max(c0, base);
+      int hi = Math.min(c1, base + cols);
+      if (lo >= hi) {
+        continue;
+      }
+      int xBase = (n * g.c() + group * g.cPerGroup()) * g.h() * g.w();
+      Im2col.pack(
+          x,
+          xBase,
+          g,
+          k0,
+          kc,
+          lo - base,
+          hi - base,
+          ws.sharedB(),
+          k * Sgemm.NR,
+          0,
+          (lo - c0) >> Sgemm.NR_SHIFT);
     }
   }
 
@@ -132,7 +160,6 @@ final class ConvStep implements Step {
     int panelHi = panels * (split + 1) / rowSplits;
     int mg = g.mPerGroup();
     int aGroup = group * panels * k * Sgemm.MR;
-    int yImage = image * g.m() * cols;
     float[] bp = ws.sharedB();
     int panelStride = k * Sgemm.NR;
     for (int k0 = 0; k0 < k; k0 += Sgemm.KC) {
@@ -144,8 +171,11 @@ final class ConvStep implements Step {
         int rows = Math.min(Sgemm.MR, mg - r0);
         int m0 = group * mg + r0;
         int aOff = aGroup + (panel * k + k0) * Sgemm.MR;
-        int cOff = yImage + m0 * cols + c0 + j0;
         for (int j = 0; j < width; j += Sgemm.NR) {
+          // an NR panel never straddles two images: each image's columns fill whole panels
+          int col = c0 + j0 + j;
+          int n = col / imageCols;
+          int local = col - n * imageCols;
           Sgemm.tile(
               packedW,
               aOff,
@@ -153,10 +183,10 @@ final class ConvStep implements Step {
               ((j0 + j) >> Sgemm.NR_SHIFT) * panelStride + k0 * Sgemm.NR,
               kc,
               y,
-              cOff + j,
+              (n * g.m() + m0) * cols + local,
               cols,
               rows,
-              Math.min(Sgemm.NR, width - j),
+              Math.min(Sgemm.NR, cols - local),
               bias,
               m0,
               first,

@@ -7,8 +7,9 @@ final class Im2col {
   /**
    * col(l, j) = I(c, jh·S−P+ki·Δ, jw·S−P+kj·Δ) with l = k0 + kk = (c·KH + ki)·KW + kj and output
    * position j = p0 + jj = jh·OW + jw, zero outside the image, for kk &lt; kc and p0 ≤ j &lt; p1,
-   * written as NR-column panels {@code dst[(jj/NR)·panelStride + (k0 − kOrigin + kk)·NR + jj%NR]};
-   * the last panel is zero-padded. {@code xBase} is the offset of the group's first input channel.
+   * written as NR-column panels {@code dst[(dstPanel + jj/NR)·panelStride + (k0 − kOrigin + kk)·NR
+   * + jj%NR]}; the last panel is zero-padded. {@code xBase} is the offset of the image's and
+   * group's first input channel.
    */
   static void pack(
       float[] x,
@@ -20,7 +21,8 @@ final class Im2col {
       int p1,
       float[] dst,
       int panelStride,
-      int kOrigin) {
+      int kOrigin,
+      int dstPanel) {
     int h = g.h();
     int w = g.w();
     int kw = g.kw();
@@ -43,7 +45,7 @@ final class Im2col {
       int ki = r / kw;
       int kj = r - ki * kw;
       int xc = xBase + c * h * w;
-      int dRow = (l - kOrigin) * nr;
+      int dRow = dstPanel * panelStride + (l - kOrigin) * nr;
       if (plain) {
         // a 1×1 convolution's column matrix is its input
         copy(x, xc + p0, dst, 0, cols, panelStride, dRow);

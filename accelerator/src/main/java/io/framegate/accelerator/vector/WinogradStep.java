@@ -9,7 +9,8 @@ import jdk.incubator.vector.FloatVector;
  * A 3×3, stride-1, ungrouped convolution by Winograd's F(2×2, 3×3): each 2×2 block of outputs is
  * {@code Y = Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A} over a 4×4 input patch d, so the 36 multiply-adds per
  * channel become 16, done as 16 independent {@link Sgemm} products {@code M_ξ[M × T] = U_ξ[M ×
- * C]·V_ξ[C × T]} over the T output blocks. The weight transform U is packed when the plan is built;
+ * C]·V_ξ[C × T]} over the T output blocks of all the batch's images together (so that a weight
+ * panel, once loaded, serves every image). The weight transform U is packed when the plan is built;
  * the input transform V, the products and the output transform (with bias, residual and activation)
  * run per block of T, each phase split over the plan's workers.
  */
@@ -33,6 +34,7 @@ final class WinogradStep implements Step {
   private final int tilesH;
   private final int tilesW;
   private final int tiles;
+  private final int allTiles;
   private final int blockTiles;
   private final int panels;
   private final int rowSplits;
@@ -47,8 +49,7 @@ final class WinogradStep implements Step {
   private final Loops.Range gemmBody;
   private final Loops.Range outputBody;
 
-  // the block being computed; written before each parallel loop, which publishes them
-  private int image;
+  // the block being computed (of all images' blocks); written before each parallel loop
   private int t0;
   private int t1;
   private int padded;
@@ -92,11 +93,12 @@ final class WinogradStep implements Step {
     this.tilesH = (g.oh() + 1) / 2;
     this.tilesW = (g.ow() + 1) / 2;
     this.tiles = tilesH * tilesW;
+    this.allTiles = g.n() * tiles;
     this.panels = (m + Sgemm.MR - 1) / Sgemm.MR;
     this.packedU = transformWeights(w, m, c, panels);
     this.zeros = new float[m];
     int fit = (ConvStep.SHARED_FLOATS / (XI * Math.max(c, m))) / Sgemm.NR * Sgemm.NR;
-    this.blockTiles = Math.min(roundUp(tiles, Sgemm.NR), Math.max(Sgemm.NR, fit));
+    this.blockTiles = Math.min(roundUp(allTiles, Sgemm.NR), Math.max(Sgemm.NR, fit));
     ws.requireSharedB(XI * c * blockTiles);
     ws.requireSharedC(XI * m * blockTiles);
     int colTiles = (blockTiles + Sgemm.NC - 1) / Sgemm.NC;
@@ -174,19 +176,16 @@ final class WinogradStep implements Step {
 
   @Override
   public void run(Loops loops) {
-    for (int n = 0; n < g.n(); n++) {
-      for (int start = 0; start < tiles; start += blockTiles) {
-        image = n;
-        t0 = start;
-        t1 = Math.min(tiles, start + blockTiles);
-        padded = roundUp(t1 - t0, Sgemm.NR);
-        items = XI * ((padded + Sgemm.NC - 1) / Sgemm.NC) * rowSplits;
-        ws.resetItems();
-        loops.forRange(ws.slots(), inputBody);
-        ws.resetItems();
-        loops.forRange(ws.slots(), gemmBody);
-        loops.forRange(m, outputBody);
-      }
+    for (int start = 0; start < allTiles; start += blockTiles) {
+      t0 = start;
+      t1 = Math.min(allTiles, start + blockTiles);
+      padded = roundUp(t1 - t0, Sgemm.NR);
+      items = XI * ((padded + Sgemm.NC - 1) / Sgemm.NC) * rowSplits;
+      ws.resetItems();
+      loops.forRange(ws.slots(), inputBody);
+      ws.resetItems();
+      loops.forRange(ws.slots(), gemmBody);
+      loops.forRange(m, outputBody);
     }
   }
 
@@ -197,9 +196,38 @@ final class WinogradStep implements Step {
    */
   private void transformInput(int ch, float[] xp) {
     float[] v = ws.sharedB();
+    int panelStride = c * Sgemm.NR;
+    int xiStride = c * padded;
+    int mask = Sgemm.NR - 1;
+    for (int n = t0 / tiles; n * tiles < t1; n++) {
+      int lo = Math.max(t0, n * tiles);
+      int hi = Math.min(t1, (n + 1) * tiles);
+      copyPlane(n, ch, xp);
+      for (int at = lo; at < hi; at++) {
+        int jj = at - t0;
+        int t = at - n * tiles;
+        int dst = (jj >> Sgemm.NR_SHIFT) * panelStride + ch * Sgemm.NR + (jj & mask);
+        if ((jj & (VL - 1)) == 0 && at + VL <= hi) {
+          transformChunk(xp, t, v, dst, xiStride);
+          at += VL - 1;
+          continue;
+        }
+        transformOne(xp, patch[t], v, dst, xiStride);
+      }
+    }
+    for (int jj = t1 - t0; jj < padded; jj++) {
+      int dst = (jj >> Sgemm.NR_SHIFT) * panelStride + ch * Sgemm.NR + (jj & mask);
+      for (int xi = 0; xi < XI; xi++) {
+        v[xi * xiStride + dst] = 0f;
+      }
+    }
+  }
+
+  /** Copies channel ch of image n into xp with its zero padding explicit. */
+  private void copyPlane(int n, int ch, float[] xp) {
     int h = g.h();
     int wd = g.w();
-    int plane = (image * c + ch) * h * wd;
+    int plane = (n * c + ch) * h * wd;
     for (int r = 0; r < paddedH; r++) {
       int ih = r - g.ph();
       int row = r * paddedW;
@@ -219,78 +247,63 @@ final class WinogradStep implements Step {
         xp[row + j] = 0f;
       }
     }
-    int panelStride = c * Sgemm.NR;
-    int xiStride = c * padded;
-    int mask = Sgemm.NR - 1;
-    int valid = t1 - t0;
-    for (int jj = 0; jj < padded; jj++) {
-      int dst = (jj >> Sgemm.NR_SHIFT) * panelStride + ch * Sgemm.NR + (jj & mask);
-      if ((jj & (VL - 1)) == 0 && jj + VL <= valid) {
-        transformChunk(xp, t0 + jj, v, dst, xiStride);
-        jj += VL - 1;
-        continue;
-      }
-      if (jj >= valid) {
-        for (int xi = 0; xi < XI; xi++) {
-          v[xi * xiStride + dst] = 0f;
-        }
-        continue;
-      }
-      int i0 = patch[t0 + jj];
-      int i1 = i0 + paddedW;
-      int i2 = i1 + paddedW;
-      int i3 = i2 + paddedW;
-      float d00 = xp[i0];
-      float d01 = xp[i0 + 1];
-      float d02 = xp[i0 + 2];
-      float d03 = xp[i0 + 3];
-      float d10 = xp[i1];
-      float d11 = xp[i1 + 1];
-      float d12 = xp[i1 + 2];
-      float d13 = xp[i1 + 3];
-      float d20 = xp[i2];
-      float d21 = xp[i2 + 1];
-      float d22 = xp[i2 + 2];
-      float d23 = xp[i2 + 3];
-      float d30 = xp[i3];
-      float d31 = xp[i3 + 1];
-      float d32 = xp[i3 + 2];
-      float d33 = xp[i3 + 3];
-      // Bᵀ·d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3
-      float r00 = d00 - d20;
-      float r01 = d01 - d21;
-      float r02 = d02 - d22;
-      float r03 = d03 - d23;
-      float r10 = d10 + d20;
-      float r11 = d11 + d21;
-      float r12 = d12 + d22;
-      float r13 = d13 + d23;
-      float r20 = d20 - d10;
-      float r21 = d21 - d11;
-      float r22 = d22 - d12;
-      float r23 = d23 - d13;
-      float r30 = d10 - d30;
-      float r31 = d11 - d31;
-      float r32 = d12 - d32;
-      float r33 = d13 - d33;
-      // (Bᵀ·d)·B: the same combinations along each row
-      v[dst] = r00 - r02;
-      v[xiStride + dst] = r01 + r02;
-      v[2 * xiStride + dst] = r02 - r01;
-      v[3 * xiStride + dst] = r01 - r03;
-      v[4 * xiStride + dst] = r10 - r12;
-      v[5 * xiStride + dst] = r11 + r12;
-      v[6 * xiStride + dst] = r12 - r11;
-      v[7 * xiStride + dst] = r11 - r13;
-      v[8 * xiStride + dst] = r20 - r22;
-      v[9 * xiStride + dst] = r21 + r22;
-      v[10 * xiStride + dst] = r22 - r21;
-      v[11 * xiStride + dst] = r21 - r23;
-      v[12 * xiStride + dst] = r30 - r32;
-      v[13 * xiStride + dst] = r31 + r32;
-      v[14 * xiStride + dst] = r32 - r31;
-      v[15 * xiStride + dst] = r31 - r33;
-    }
+  }
+
+  /** V for one output block whose patch starts at i0 of the padded plane. */
+  private void transformOne(float[] xp, int i0, float[] v, int dst, int xiStride) {
+    int i1 = i0 + paddedW;
+    int i2 = i1 + paddedW;
+    int i3 = i2 + paddedW;
+    float d00 = xp[i0];
+    float d01 = xp[i0 + 1];
+    float d02 = xp[i0 + 2];
+    float d03 = xp[i0 + 3];
+    float d10 = xp[i1];
+    float d11 = xp[i1 + 1];
+    float d12 = xp[i1 + 2];
+    float d13 = xp[i1 + 3];
+    float d20 = xp[i2];
+    float d21 = xp[i2 + 1];
+    float d22 = xp[i2 + 2];
+    float d23 = xp[i2 + 3];
+    float d30 = xp[i3];
+    float d31 = xp[i3 + 1];
+    float d32 = xp[i3 + 2];
+    float d33 = xp[i3 + 3];
+    // Bᵀ·d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3
+    float r00 = d00 - d20;
+    float r01 = d01 - d21;
+    float r02 = d02 - d22;
+    float r03 = d03 - d23;
+    float r10 = d10 + d20;
+    float r11 = d11 + d21;
+    float r12 = d12 + d22;
+    float r13 = d13 + d23;
+    float r20 = d20 - d10;
+    float r21 = d21 - d11;
+    float r22 = d22 - d12;
+    float r23 = d23 - d13;
+    float r30 = d10 - d30;
+    float r31 = d11 - d31;
+    float r32 = d12 - d32;
+    float r33 = d13 - d33;
+    // (Bᵀ·d)·B: the same combinations along each row
+    v[dst] = r00 - r02;
+    v[xiStride + dst] = r01 + r02;
+    v[2 * xiStride + dst] = r02 - r01;
+    v[3 * xiStride + dst] = r01 - r03;
+    v[4 * xiStride + dst] = r10 - r12;
+    v[5 * xiStride + dst] = r11 + r12;
+    v[6 * xiStride + dst] = r12 - r11;
+    v[7 * xiStride + dst] = r11 - r13;
+    v[8 * xiStride + dst] = r20 - r22;
+    v[9 * xiStride + dst] = r21 + r22;
+    v[10 * xiStride + dst] = r22 - r21;
+    v[11 * xiStride + dst] = r21 - r23;
+    v[12 * xiStride + dst] = r30 - r32;
+    v[13 * xiStride + dst] = r31 + r32;
+    v[14 * xiStride + dst] = r32 - r31;
+    v[15 * xiStride + dst] = r31 - r33;
   }
 
   private static final jdk.incubator.vector.VectorSpecies<Float> S = Sgemm.S;
@@ -413,7 +426,6 @@ final class WinogradStep implements Step {
     int xiStride = m * padded;
     for (int o = lo; o < hi; o++) {
       float b0 = bias == null ? 0f : bias[o];
-      int plane = (image * m + o) * oh * ow;
       int src0 = o * padded;
       for (int jj = 0; jj < t1 - t0; jj++) {
         int s = src0 + jj;
@@ -442,7 +454,9 @@ final class WinogradStep implements Step {
         float l1 = m11 - m21 - m31;
         float l2 = m12 - m22 - m32;
         float l3 = m13 - m23 - m33;
-        int t = t0 + jj;
+        int n = (t0 + jj) / tiles;
+        int t = t0 + jj - n * tiles;
+        int plane = (n * m + o) * oh * ow;
         int row = (t / tilesW) * 2;
         int col = (t % tilesW) * 2;
         float y00 = b0 + u0 + u1 + u2;
