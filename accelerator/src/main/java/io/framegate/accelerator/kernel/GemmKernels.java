@@ -20,9 +20,9 @@ public final class GemmKernels {
   public static final int GEOMETRY_LENGTH = 8;
 
   /**
-   * Y(i,j) = α·Σ_l A'(i,l)·B'(l,j) + β·C(i·CRS + j·CCS); range i ∈ [0, M) (rows). The row is
-   * accumulated in y with the innermost loop contiguous in B (i-l-j) or, with transB, in B's rows
-   * (j-l).
+   * Y(i,j) = α·Σ_l A'(i,l)·B'(l,j) + β·C(i·CRS + j·CCS); range i ∈ [0, M) (rows). The transposes
+   * become strides, so that one loop nest serves all four cases: no branch inside the loops, which
+   * is what device compilers handle best (a branchy version miscompiled on one OpenCL device).
    */
   public static void gemm(
       float[] a,
@@ -37,48 +37,25 @@ public final class GemmKernels {
     int m = g[M];
     int n = g[N];
     int k = g[K];
-    int transA = g[TRANS_A];
-    int transB = g[TRANS_B];
-    int hasC = g[HAS_C];
+    // A' = A or Aᵀ (A is m×k or k×m), B' = B or Bᵀ (B is k×n or n×k)
+    int aRowStride = g[TRANS_A] != 0 ? 1 : k;
+    int aDepthStride = g[TRANS_A] != 0 ? m : 1;
+    int bDepthStride = g[TRANS_B] != 0 ? 1 : n;
+    int bColStride = g[TRANS_B] != 0 ? k : 1;
+    float cScale = g[HAS_C] != 0 ? beta : 0f;
     int cRow = g[C_ROW_STRIDE];
     int cCol = g[C_COL_STRIDE];
     for (@Parallel int item = 0; item < hi - lo; item++) {
       int i = lo + item;
-      int yRow = i * n;
-      if (transB == 0) {
-        for (int j = 0; j < n; j++) {
-          y[yRow + j] = 0f;
-        }
-        for (int l = 0; l < k; l++) {
-          float av = transA != 0 ? a[l * m + i] : a[i * k + l];
-          int bRow = l * n;
-          for (int j = 0; j < n; j++) {
-            y[yRow + j] += av * b[bRow + j];
-          }
-        }
-      } else {
-        for (int j = 0; j < n; j++) {
-          int bRow = j * k;
-          float sum = 0f;
-          if (transA != 0) {
-            for (int l = 0; l < k; l++) {
-              sum += a[l * m + i] * b[bRow + l];
-            }
-          } else {
-            int aRow = i * k;
-            for (int l = 0; l < k; l++) {
-              sum += a[aRow + l] * b[bRow + l];
-            }
-          }
-          y[yRow + j] = sum;
-        }
-      }
+      int aRow = i * aRowStride;
       for (int j = 0; j < n; j++) {
-        float v = alpha * y[yRow + j];
-        if (hasC != 0) {
-          v += beta * c[i * cRow + j * cCol];
+        int bCol = j * bColStride;
+        float sum = 0f;
+        for (int l = 0; l < k; l++) {
+          sum += a[aRow + l * aDepthStride] * b[bCol + l * bDepthStride];
         }
-        y[yRow + j] = v;
+        // without C, c is a one-element placeholder and cRow = cCol = 0
+        y[i * n + j] = alpha * sum + cScale * c[i * cRow + j * cCol];
       }
     }
   }

@@ -437,6 +437,30 @@ class TornadoOperatorTest {
                     f("beta", 1.3f)));
     add(
         c,
+        "Gemm transA transB alpha beta with a row of C",
+        221,
+        m ->
+            m.input("a", 4, 3)
+                .weight("b", -1f, 1f, 5, 4)
+                .weight("c", -1f, 1f, 1, 5)
+                .node(
+                    "Gemm",
+                    List.of("a", "b", "c"),
+                    "y",
+                    i("transA", 1),
+                    i("transB", 1),
+                    f("alpha", 0.25f),
+                    f("beta", 0.35f)));
+    add(
+        c,
+        "Gemm without C",
+        222,
+        m ->
+            m.input("a", 3, 6)
+                .weight("b", -1f, 1f, 6, 5)
+                .node("Gemm", List.of("a", "b"), "y", f("alpha", 2f)));
+    add(
+        c,
         "MatMul batched broadcast",
         23,
         m ->
