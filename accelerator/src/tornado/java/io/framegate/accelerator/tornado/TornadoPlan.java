@@ -115,11 +115,6 @@ final class TornadoPlan implements ExecutionPlan {
         ids.add(id);
       }
     }
-    if (calls.isEmpty()) {
-      throw new InvalidModelException(
-          "the graph runs no kernel after specialisation; use a JVM backend for it");
-    }
-
     inputArrays = new float[graph.inputs().size()][];
     Set<Object> perRun = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     for (int i = 0; i < inputArrays.length; i++) {
@@ -172,6 +167,12 @@ final class TornadoPlan implements ExecutionPlan {
       grid.addWorkerGrid(graphName + "." + ids.get(t), w);
     }
 
+    if (calls.isEmpty()) {
+      // Only views and constants (a Reshape, a Shape): the outputs are the input arrays or
+      // constants themselves, and there is nothing for the device to do.
+      plan = null;
+      return;
+    }
     TornadoExecutionPlan p = null;
     try {
       // TornadoVM builds each task's sketch (and may bail out) as the task is added.
@@ -276,10 +277,12 @@ final class TornadoPlan implements ExecutionPlan {
       float[] src = inputs.get(declared.get(i).name()).floats();
       System.arraycopy(src, 0, inputArrays[i], 0, src.length);
     }
-    try {
-      plan.execute();
-    } catch (RuntimeException | TornadoInternalError e) {
-      throw new DeviceFailureException("TornadoVM failed on " + deviceName + ": " + e, e);
+    if (plan != null) {
+      try {
+        plan.execute();
+      } catch (RuntimeException | TornadoInternalError e) {
+        throw new DeviceFailureException("TornadoVM failed on " + deviceName + ": " + e, e);
+      }
     }
     Map<String, Tensor> result = new LinkedHashMap<>();
     for (int i = 0; i < outputArrays.length; i++) {

@@ -521,6 +521,12 @@ class TornadoOperatorTest {
                 .node("Pad", List.of("x", "pads", "value"), "y", s("mode", "constant")));
     add(
         c,
+        "Reshape alone (no kernel: the output is the input's buffer)",
+        292,
+        m ->
+            m.input("x", 2, 3, 4).longs("shape", 4, 6).node("Reshape", List.of("x", "shape"), "y"));
+    add(
+        c,
         "Concat of three along channels",
         30,
         m ->
