@@ -49,8 +49,6 @@ final class DepthwiseKernels {
       float q,
       int i,
       float[] xp) {
-    int h = g.h();
-    int wd = g.w();
     int kh = g.kh();
     int kw = g.kw();
     int oh = g.oh();
@@ -59,39 +57,10 @@ final class DepthwiseKernels {
     int sw = g.sw();
     int dh = g.dh();
     int dw = g.dw();
-    int rows = paddedRows(g);
     int pw = phaseWidth(g);
     int rowStride = sw * pw;
     int c = i % g.c();
-    int xPlane = i * h * wd;
-    // the padded, phase-split copy: row t, phase r, column j ↔ X(t − PH, S·j + r − PW)
-    for (int t = 0; t < rows; t++) {
-      int ih = t - g.ph();
-      int xRow = xPlane + ih * wd;
-      for (int r = 0; r < sw; r++) {
-        int dst = t * rowStride + r * pw;
-        int first = r - g.pw();
-        int lo = 0;
-        int hi = 0;
-        if (ih >= 0 && ih < h) {
-          lo = Math.min(pw, Im2col.firstInside(first, sw));
-          hi = Math.max(lo, Im2col.endInside(first, sw, wd, pw));
-        }
-        for (int j = 0; j < lo; j++) {
-          xp[dst + j] = 0f;
-        }
-        if (sw == 1 && hi > lo) {
-          System.arraycopy(x, xRow + lo + first, xp, dst + lo, hi - lo);
-        } else {
-          for (int j = lo; j < hi; j++) {
-            xp[dst + j] = x[xRow + sw * j + first];
-          }
-        }
-        for (int j = hi; j < pw; j++) {
-          xp[dst + j] = 0f;
-        }
-      }
-    }
+    padPlane(g, x, i, xp, 0f);
     int wBase = c * kh * kw;
     float b0 = bias == null ? 0f : bias[c];
     boolean vectorAct = Sgemm.vectorActivation(act);
@@ -160,6 +129,49 @@ final class DepthwiseKernels {
             acc.intoArray(y, yRow + col, m);
             finishScalar(y, yRow + col, n, act, p, q);
           }
+        }
+      }
+    }
+  }
+
+  /**
+   * Copies plane {@code i} (= n·C + c) of x into {@code xp} padded and phase-split: row t, phase r,
+   * column j holds X(t − PH, S·j + r − PW), or {@code fill} outside the image. Rows are {@code
+   * S·phaseWidth} floats apart.
+   */
+  static void padPlane(ConvGeometry g, float[] x, int i, float[] xp, float fill) {
+    int h = g.h();
+    int wd = g.w();
+    int sw = g.sw();
+    int rows = paddedRows(g);
+    int pw = phaseWidth(g);
+    int rowStride = sw * pw;
+    int xPlane = i * h * wd;
+    // the padded, phase-split copy: row t, phase r, column j ↔ X(t − PH, S·j + r − PW)
+    for (int t = 0; t < rows; t++) {
+      int ih = t - g.ph();
+      int xRow = xPlane + ih * wd;
+      for (int r = 0; r < sw; r++) {
+        int dst = t * rowStride + r * pw;
+        int first = r - g.pw();
+        int lo = 0;
+        int hi = 0;
+        if (ih >= 0 && ih < h) {
+          lo = Math.min(pw, Im2col.firstInside(first, sw));
+          hi = Math.max(lo, Im2col.endInside(first, sw, wd, pw));
+        }
+        for (int j = 0; j < lo; j++) {
+          xp[dst + j] = fill;
+        }
+        if (sw == 1 && hi > lo) {
+          System.arraycopy(x, xRow + lo + first, xp, dst + lo, hi - lo);
+        } else {
+          for (int j = lo; j < hi; j++) {
+            xp[dst + j] = x[xRow + sw * j + first];
+          }
+        }
+        for (int j = hi; j < pw; j++) {
+          xp[dst + j] = fill;
         }
       }
     }

@@ -9,6 +9,7 @@ import io.framegate.accelerator.op.NodeContext;
 import io.framegate.accelerator.op.Operator;
 import io.framegate.accelerator.op.Operators;
 import io.framegate.accelerator.op.Step;
+import io.framegate.accelerator.op.Window;
 import io.framegate.accelerator.plan.JvmPlan;
 import io.framegate.accelerator.tensor.DataType;
 import io.framegate.accelerator.tensor.Shapes;
@@ -18,8 +19,9 @@ import java.util.List;
 
 /**
  * Compiles the nodes the fast backend accelerates (convolutions, fully connected layers,
- * element-wise activations and sums, global pooling) to Vector API steps and leaves every other
- * node to the reference kernels. One instance per plan: its workspace is the plan's scratch.
+ * element-wise activations and sums, windowed and global pooling) to Vector API steps and leaves
+ * every other node to the reference kernels. One instance per plan: its workspace is the plan's
+ * scratch.
  */
 final class VectorStepCompiler implements JvmPlan.StepCompiler {
   private final Workspace ws;
@@ -49,6 +51,7 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
       case "Gemm" -> gemm(ctx, outputs, in, out);
       case "MatMul" -> matmul(ctx, outputs, in, out);
       case "GlobalAveragePool", "GlobalMaxPool" -> globalPool(ctx, in, out, type);
+      case "MaxPool", "AveragePool" -> pool(ctx, in, out, type.equals("MaxPool"));
       case "Add", "Sub", "Mul" -> binary(ctx, outputs, in, out, type);
       default -> activation(ctx, in, out);
     };
@@ -177,6 +180,39 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     float[] y = out[0];
     Loops.Range body = (lo, hi) -> ElementwiseVector.globalPool(x, y, spatial, max, lo, hi);
     return loops -> loops.forRange(planes, body);
+  }
+
+  /** 1-D and 2-D MaxPool and AveragePool (3-D pooling runs the reference kernel). */
+  private Step pool(NodeContext ctx, float[][] in, float[][] out, boolean max) {
+    int[] x = ctx.shape(0);
+    long[] ks = ctx.attrs().getInts("kernel_shape", null);
+    int spatial = x.length - 2;
+    if (ctx.input(0).type() != DataType.FLOAT32
+        || spatial < 1
+        || spatial > 2
+        || ks == null
+        || ks.length != spatial) {
+      return null;
+    }
+    int[] kernel = new int[spatial];
+    for (int i = 0; i < spatial; i++) {
+      kernel[i] = Math.toIntExact(ks[i]);
+    }
+    int[] size = Arrays.copyOfRange(x, 2, x.length);
+    Window win = Window.of(ctx, size, kernel, ctx.attrs().getInt("ceil_mode", 0) != 0);
+    int[] in3 = Window.as3d(size, 1);
+    int[] k3 = Window.as3d(kernel, 1);
+    int[] o3 = Window.as3d(win.output(), 1);
+    int[] s3 = Window.as3d(win.strides(), 1);
+    int[] pb = Window.as3d(win.padBegin(), 0);
+    int[] pe = Window.as3d(win.padEnd(), 0);
+    int[] d3 = Window.as3d(win.dilations(), 1);
+    ConvGeometry g =
+        new ConvGeometry(
+            x[0], x[1], in3[1], in3[2], x[1], k3[1], k3[2], o3[1], o3[2], s3[1], s3[2], pb[1],
+            pb[2], d3[1], d3[2], x[1]);
+    boolean includePad = !max && ctx.attrs().getInt("count_include_pad", 0) != 0;
+    return new PoolStep(g, in[0], out[0], max, pe[1], pe[2], includePad, ws);
   }
 
   private static Step binary(

@@ -313,7 +313,8 @@ class VectorKernelsTest {
         random(r, 2 * 5 * 29));
   }
 
-  private static void compareNode(
+  /** Runs the node on the reference operator and the fast compiler; returns the fast step. */
+  private static Step compareNode(
       Node node, List<ValueInfo> inputs, Map<String, Tensor> constants, float[] a) {
     NodeContext ctx = new NodeContext(node, 17, inputs, constants);
     Operator op = Operators.forNode(node);
@@ -331,6 +332,76 @@ class VectorKernelsTest {
     Step fast = compiler.compile(op, ctx, outs, in, new float[][] {got});
     fast.run(pool);
     assertClose(want, got, size, node.opType());
+    return fast;
+  }
+
+  /**
+   * Windowed pooling nodes against the reference operator: odd sizes (vector tails), batch 3,
+   * strides, dilation, asymmetric pads, ceil mode (windows past the end padding), auto_pad, both
+   * average divisors, 1-D; a 3-D window runs the reference kernel.
+   */
+  @ParameterizedTest(name = "{0} {1} kernel={2} strides={3} pads={4} dil={5} {6}")
+  @CsvSource(
+      delimiter = ';',
+      value = {
+        "MaxPool; 3,5,23,21; 3,3; 2,2; 1,1,1,1; 1,1; ",
+        "MaxPool; 1,4,17,30; 3,3; 1,1; 1,1,1,1; 1,1; ceil_mode=1",
+        "MaxPool; 2,3,19,13; 2,3; 2,3; 0,1,1,2; 2,1; ceil_mode=1",
+        "MaxPool; 1,2,9,11; 3,3; 2,2; ; 1,1; auto_pad=SAME_UPPER",
+        "MaxPool; 3,5,37; 4; 3; 1,2; 1; ",
+        "AveragePool; 3,5,23,21; 3,3; 1,1; 1,1,1,1; 1,1; ",
+        "AveragePool; 2,3,19,13; 3,2; 2,2; 1,0,2,1; 1,1; count_include_pad=1",
+        "AveragePool; 1,6,15,17; 3,3; 2,2; 1,1,1,1; 1,1; count_include_pad=1 ceil_mode=1",
+        "AveragePool; 2,3,12,14; 5,5; 3,3; 2,2,2,2; 1,1; ceil_mode=1",
+        "AveragePool; 3,2,29; 3; 2; 1,1; 1; auto_pad=SAME_LOWER",
+        "AveragePool; 1,2,5,6,7; 2,2,2; 1,1,1; ; 1,1,1; ",
+      })
+  void windowedPoolingMatchesTheReferenceOperator(
+      String type,
+      String shape,
+      String kernel,
+      String strides,
+      String pads,
+      String dilations,
+      String extra) {
+    Map<String, Object> attrs = new LinkedHashMap<>();
+    attrs.put("kernel_shape", longs(kernel));
+    attrs.put("strides", longs(strides));
+    if (pads != null) {
+      attrs.put("pads", longs(pads));
+    }
+    if (type.equals("MaxPool")) {
+      attrs.put("dilations", longs(dilations));
+    }
+    if (extra != null) {
+      for (String kv : extra.split(" ")) {
+        String[] parts = kv.split("=");
+        Object v = parts[0].equals("auto_pad") ? parts[1] : (Object) Long.parseLong(parts[1]);
+        attrs.put(parts[0], v);
+      }
+    }
+    long[] dims = longs(shape);
+    int[] in = new int[dims.length];
+    int size = 1;
+    for (int i = 0; i < dims.length; i++) {
+      in[i] = (int) dims[i];
+      size *= in[i];
+    }
+    Node node = new Node("pool", type, "", List.of("X"), List.of("Y"), new Attributes(attrs));
+    Random r = new Random(size);
+    Step fast =
+        compareNode(
+            node, List.of(ValueInfo.of("X", DataType.FLOAT32, in)), Map.of(), random(r, size));
+    assertEquals(in.length <= 4, fast instanceof PoolStep, "vector step for rank " + in.length);
+  }
+
+  private static long[] longs(String csv) {
+    String[] parts = csv.split(",");
+    long[] v = new long[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      v[i] = Long.parseLong(parts[i].trim());
+    }
+    return v;
   }
 
   @Test
