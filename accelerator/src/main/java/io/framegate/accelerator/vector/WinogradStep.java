@@ -4,6 +4,9 @@ import io.framegate.accelerator.kernel.Activation;
 import io.framegate.accelerator.op.Loops;
 import io.framegate.accelerator.op.Step;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A 3×3, stride-1, ungrouped convolution by Winograd's F(2×2, 3×3): each 2×2 block of outputs is
@@ -17,6 +20,9 @@ import jdk.incubator.vector.FloatVector;
 final class WinogradStep implements Step {
   /** The 16 transformed positions ξ of a 4×4 patch. */
   private static final int XI = 16;
+
+  private static final VectorSpecies<Float> S = Sgemm.S;
+  private static final int VL = Sgemm.VL;
 
   private final ConvGeometry g;
   private final float[] x;
@@ -39,11 +45,14 @@ final class WinogradStep implements Step {
   private final int panels;
   private final int rowSplits;
 
-  /** Offset of each output block's 4×4 input patch in the padded plane. */
+  /** Offset of each output block's 4×4 input patch in the padded, phase-split plane. */
   private final int[] patch;
 
   private final int paddedW;
   private final int paddedH;
+
+  /** Columns of each phase (even, odd) of a row of the padded plane. */
+  private final int half;
 
   private final Loops.Range inputBody;
   private final Loops.Range gemmBody;
@@ -104,13 +113,17 @@ final class WinogradStep implements Step {
     int colTiles = (blockTiles + Sgemm.NC - 1) / Sgemm.NC;
     int wanted = ws.slots() == 1 ? 1 : 3 * ws.slots();
     this.rowSplits = Math.max(1, Math.min(panels, (wanted + XI * colTiles - 1) / (XI * colTiles)));
-    // the input plane is copied with explicit zero padding, so every patch is inside it
-    this.paddedW = 2 * tilesW + 2;
+    // the input plane is copied with explicit zero padding, so every patch is inside it, and
+    // with each row's even columns before its odd ones: the four columns of the patches of a row
+    // of blocks are then four contiguous runs (even, odd, even + 1, odd + 1)
+    this.half = tilesW + 1;
+    this.paddedW = 2 * half;
     this.paddedH = 2 * tilesH + 2;
-    ws.requirePlane(paddedW * paddedH);
+    // the plane, then room for gathered patches
+    ws.requirePlane(paddedW * paddedH + XI * VL);
     this.patch = new int[roundUp(tiles, Sgemm.NR)];
     for (int t = 0; t < tiles; t++) {
-      patch[t] = (t / tilesW) * 2 * paddedW + (t % tilesW) * 2;
+      patch[t] = (t / tilesW) * 2 * paddedW + t % tilesW;
     }
     this.inputBody =
         (lo, hi) -> {
@@ -208,7 +221,14 @@ final class WinogradStep implements Step {
         int t = at - n * tiles;
         int dst = (jj >> Sgemm.NR_SHIFT) * panelStride + ch * Sgemm.NR + (jj & mask);
         if ((jj & (VL - 1)) == 0 && at + VL <= hi) {
-          transformChunk(xp, t, v, dst, xiStride);
+          if (t % tilesW + VL <= tilesW) {
+            // VL blocks of one row of blocks: each patch position is a contiguous run
+            transformChunk(xp, patch[t], paddedW, half, 1, half + 1, v, dst, xiStride);
+          } else {
+            int st = paddedW * paddedH;
+            gatherPatches(xp, t, xp, st);
+            transformChunk(xp, st, 4 * VL, VL, 2 * VL, 3 * VL, v, dst, xiStride);
+          }
           at += VL - 1;
           continue;
         }
@@ -223,7 +243,10 @@ final class WinogradStep implements Step {
     }
   }
 
-  /** Copies channel ch of image n into xp with its zero padding explicit. */
+  /**
+   * Copies channel ch of image n into xp with its zero padding explicit, each row as its even
+   * columns then its odd ones: padded (r, j) goes to r·paddedW + (j mod 2)·half + ⌊j/2⌋.
+   */
   private void copyPlane(int n, int ch, float[] xp) {
     int h = g.h();
     int wd = g.w();
@@ -231,20 +254,26 @@ final class WinogradStep implements Step {
     for (int r = 0; r < paddedH; r++) {
       int ih = r - g.ph();
       int row = r * paddedW;
-      int lo = 0;
-      int hi = 0;
-      if (ih >= 0 && ih < h) {
-        lo = Math.min(paddedW, g.pw());
-        hi = Math.max(lo, Math.min(paddedW, g.pw() + wd));
+      if (ih < 0 || ih >= h) {
+        java.util.Arrays.fill(xp, row, row + paddedW, 0f);
+        continue;
       }
-      for (int j = 0; j < lo; j++) {
-        xp[row + j] = 0f;
-      }
-      if (hi > lo) {
-        System.arraycopy(x, plane + ih * wd + lo - g.pw(), xp, row + lo, hi - lo);
-      }
-      for (int j = hi; j < paddedW; j++) {
-        xp[row + j] = 0f;
+      for (int e = 0; e < 2; e++) {
+        // phase e holds padded columns 2k + e, input columns 2k + e − PW
+        int first = e - g.pw();
+        int lo = Math.min(half, Im2col.firstInside(first, 2));
+        int hi = Math.max(lo, Im2col.endInside(first, 2, wd, half));
+        int dst = row + e * half;
+        int src = plane + ih * wd + first;
+        for (int k = 0; k < lo; k++) {
+          xp[dst + k] = 0f;
+        }
+        for (int k = lo; k < hi; k++) {
+          xp[dst + k] = x[src + 2 * k];
+        }
+        for (int k = hi; k < half; k++) {
+          xp[dst + k] = 0f;
+        }
       }
     }
   }
@@ -254,22 +283,24 @@ final class WinogradStep implements Step {
     int i1 = i0 + paddedW;
     int i2 = i1 + paddedW;
     int i3 = i2 + paddedW;
+    int o1 = half;
+    int o3 = half + 1;
     float d00 = xp[i0];
-    float d01 = xp[i0 + 1];
-    float d02 = xp[i0 + 2];
-    float d03 = xp[i0 + 3];
+    float d01 = xp[i0 + o1];
+    float d02 = xp[i0 + 1];
+    float d03 = xp[i0 + o3];
     float d10 = xp[i1];
-    float d11 = xp[i1 + 1];
-    float d12 = xp[i1 + 2];
-    float d13 = xp[i1 + 3];
+    float d11 = xp[i1 + o1];
+    float d12 = xp[i1 + 1];
+    float d13 = xp[i1 + o3];
     float d20 = xp[i2];
-    float d21 = xp[i2 + 1];
-    float d22 = xp[i2 + 2];
-    float d23 = xp[i2 + 3];
+    float d21 = xp[i2 + o1];
+    float d22 = xp[i2 + 1];
+    float d23 = xp[i2 + o3];
     float d30 = xp[i3];
-    float d31 = xp[i3 + 1];
-    float d32 = xp[i3 + 2];
-    float d33 = xp[i3 + 3];
+    float d31 = xp[i3 + o1];
+    float d32 = xp[i3 + 1];
+    float d33 = xp[i3 + o3];
     // Bᵀ·d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3
     float r00 = d00 - d20;
     float r01 = d01 - d21;
@@ -306,32 +337,47 @@ final class WinogradStep implements Step {
     v[15 * xiStride + dst] = r31 - r33;
   }
 
-  private static final jdk.incubator.vector.VectorSpecies<Float> S = Sgemm.S;
-  private static final int VL = Sgemm.VL;
+  /**
+   * Copies the 4×4 patches of the VL blocks from block t on into {@code st} from {@code base},
+   * patch position (r, k) as VL contiguous lanes at base + (4r + k)·VL: the layout {@link
+   * #transformChunk} reads with row stride 4·VL and column offsets VL, 2·VL, 3·VL.
+   */
+  private void gatherPatches(float[] xp, int t, float[] st, int base) {
+    for (int r = 0; r < 4; r++) {
+      for (int k = 0; k < 4; k++) {
+        // column k of a patch: phase k mod 2, offset ⌊k/2⌋
+        int col = (k & 1) * half + (k >> 1);
+        FloatVector.fromArray(S, xp, r * paddedW + col, patch, t)
+            .intoArray(st, base + (4 * r + k) * VL);
+      }
+    }
+  }
 
-  /** V for VL consecutive output blocks, their patches gathered from the padded plane. */
-  private void transformChunk(float[] xp, int t, float[] v, int dst, int xiStride) {
-    int plane = 0;
-    int wd = paddedW;
-    FloatVector d00 = FloatVector.fromArray(S, xp, plane, patch, t);
-    FloatVector d01 = FloatVector.fromArray(S, xp, plane + 1, patch, t);
-    FloatVector d02 = FloatVector.fromArray(S, xp, plane + 2, patch, t);
-    FloatVector d03 = FloatVector.fromArray(S, xp, plane + 3, patch, t);
-    int r1 = plane + wd;
-    FloatVector d10 = FloatVector.fromArray(S, xp, r1, patch, t);
-    FloatVector d11 = FloatVector.fromArray(S, xp, r1 + 1, patch, t);
-    FloatVector d12 = FloatVector.fromArray(S, xp, r1 + 2, patch, t);
-    FloatVector d13 = FloatVector.fromArray(S, xp, r1 + 3, patch, t);
-    int r2 = r1 + wd;
-    FloatVector d20 = FloatVector.fromArray(S, xp, r2, patch, t);
-    FloatVector d21 = FloatVector.fromArray(S, xp, r2 + 1, patch, t);
-    FloatVector d22 = FloatVector.fromArray(S, xp, r2 + 2, patch, t);
-    FloatVector d23 = FloatVector.fromArray(S, xp, r2 + 3, patch, t);
-    int r3 = r2 + wd;
-    FloatVector d30 = FloatVector.fromArray(S, xp, r3, patch, t);
-    FloatVector d31 = FloatVector.fromArray(S, xp, r3 + 1, patch, t);
-    FloatVector d32 = FloatVector.fromArray(S, xp, r3 + 2, patch, t);
-    FloatVector d33 = FloatVector.fromArray(S, xp, r3 + 3, patch, t);
+  /**
+   * V for VL consecutive output blocks: patch position (r, k) of block l is {@code src[b + r·wd +
+   * off_k + l]} with off = (0, o1, o2, o3).
+   */
+  private static void transformChunk(
+      float[] src, int b, int wd, int o1, int o2, int o3, float[] v, int dst, int xiStride) {
+    FloatVector d00 = FloatVector.fromArray(S, src, b);
+    FloatVector d01 = FloatVector.fromArray(S, src, b + o1);
+    FloatVector d02 = FloatVector.fromArray(S, src, b + o2);
+    FloatVector d03 = FloatVector.fromArray(S, src, b + o3);
+    b += wd;
+    FloatVector d10 = FloatVector.fromArray(S, src, b);
+    FloatVector d11 = FloatVector.fromArray(S, src, b + o1);
+    FloatVector d12 = FloatVector.fromArray(S, src, b + o2);
+    FloatVector d13 = FloatVector.fromArray(S, src, b + o3);
+    b += wd;
+    FloatVector d20 = FloatVector.fromArray(S, src, b);
+    FloatVector d21 = FloatVector.fromArray(S, src, b + o1);
+    FloatVector d22 = FloatVector.fromArray(S, src, b + o2);
+    FloatVector d23 = FloatVector.fromArray(S, src, b + o3);
+    b += wd;
+    FloatVector d30 = FloatVector.fromArray(S, src, b);
+    FloatVector d31 = FloatVector.fromArray(S, src, b + o1);
+    FloatVector d32 = FloatVector.fromArray(S, src, b + o2);
+    FloatVector d33 = FloatVector.fromArray(S, src, b + o3);
     FloatVector a0 = d00.sub(d20);
     FloatVector a1 = d01.sub(d21);
     FloatVector a2 = d02.sub(d22);
@@ -420,69 +466,151 @@ final class WinogradStep implements Step {
 
   /** Y = Aᵀ·M·A per output block, plus bias, residual and activation; range: output channels. */
   private void transformOutput(int lo, int hi) {
+    int count = t1 - t0;
+    // blocks whose 2×2 outputs are all inside the image
+    int fullW = g.ow() / 2;
+    int fullH = g.oh() / 2;
+    for (int o = lo; o < hi; o++) {
+      float b0 = bias == null ? 0f : bias[o];
+      int jj = 0;
+      while (jj < count) {
+        int at = t0 + jj;
+        int n = at / tiles;
+        int t = at - n * tiles;
+        int tr = t / tilesW;
+        int tc = t - tr * tilesW;
+        if (tr < fullH && tc + VL <= fullW && jj + VL <= count) {
+          outputChunk(o, b0, jj, (n * m + o) * g.oh() * g.ow() + 2 * tr * g.ow() + 2 * tc);
+          jj += VL;
+        } else {
+          outputOne(o, b0, jj, n, t);
+          jj++;
+        }
+      }
+    }
+  }
+
+  /** Lane l of the first (second) half of a row of outputs comes from block l/2 (VL/2 + l/2). */
+  private static final VectorShuffle<Float> LOW = VectorShuffle.fromOp(S, l -> l / 2);
+
+  private static final VectorShuffle<Float> HIGH = VectorShuffle.fromOp(S, l -> VL / 2 + l / 2);
+
+  /** Odd lanes: the second column of each block. */
+  private static final VectorMask<Float> ODD =
+      VectorMask.fromLong(S, 0xAAAAAAAAAAAAAAAAL >>> (64 - VL));
+
+  /**
+   * Y for VL blocks of one row of blocks, all inside the image: the 16 products are contiguous
+   * lanes, and each row of 2·VL outputs interleaves the blocks' left and right columns.
+   */
+  private void outputChunk(int o, float b0, int jj, int i) {
+    float[] mm = ws.sharedC();
+    int xs = m * padded;
+    int s = o * padded + jj;
+    FloatVector m00 = FloatVector.fromArray(S, mm, s);
+    FloatVector m01 = FloatVector.fromArray(S, mm, xs + s);
+    FloatVector m02 = FloatVector.fromArray(S, mm, 2 * xs + s);
+    FloatVector m03 = FloatVector.fromArray(S, mm, 3 * xs + s);
+    FloatVector m10 = FloatVector.fromArray(S, mm, 4 * xs + s);
+    FloatVector m11 = FloatVector.fromArray(S, mm, 5 * xs + s);
+    FloatVector m12 = FloatVector.fromArray(S, mm, 6 * xs + s);
+    FloatVector m13 = FloatVector.fromArray(S, mm, 7 * xs + s);
+    FloatVector m20 = FloatVector.fromArray(S, mm, 8 * xs + s);
+    FloatVector m21 = FloatVector.fromArray(S, mm, 9 * xs + s);
+    FloatVector m22 = FloatVector.fromArray(S, mm, 10 * xs + s);
+    FloatVector m23 = FloatVector.fromArray(S, mm, 11 * xs + s);
+    FloatVector m30 = FloatVector.fromArray(S, mm, 12 * xs + s);
+    FloatVector m31 = FloatVector.fromArray(S, mm, 13 * xs + s);
+    FloatVector m32 = FloatVector.fromArray(S, mm, 14 * xs + s);
+    FloatVector m33 = FloatVector.fromArray(S, mm, 15 * xs + s);
+    // Aᵀ·M: rows m0 + m1 + m2 and m1 − m2 − m3; then the same along each row
+    FloatVector u0 = m00.add(m10).add(m20);
+    FloatVector u1 = m01.add(m11).add(m21);
+    FloatVector u2 = m02.add(m12).add(m22);
+    FloatVector u3 = m03.add(m13).add(m23);
+    FloatVector l0 = m10.sub(m20).sub(m30);
+    FloatVector l1 = m11.sub(m21).sub(m31);
+    FloatVector l2 = m12.sub(m22).sub(m32);
+    FloatVector l3 = m13.sub(m23).sub(m33);
+    FloatVector bv = FloatVector.broadcast(S, b0);
+    FloatVector y00 = bv.add(u0).add(u1).add(u2);
+    FloatVector y01 = bv.add(u1).sub(u2).sub(u3);
+    FloatVector y10 = bv.add(l0).add(l1).add(l2);
+    FloatVector y11 = bv.add(l1).sub(l2).sub(l3);
+    int ow = g.ow();
+    // every value passes through local code: a vector handed to a method that is not inlined is
+    // boxed
+    FloatVector r0 = y00.rearrange(LOW).blend(y01.rearrange(LOW), ODD);
+    FloatVector r1 = y00.rearrange(HIGH).blend(y01.rearrange(HIGH), ODD);
+    FloatVector r2 = y10.rearrange(LOW).blend(y11.rearrange(LOW), ODD);
+    FloatVector r3 = y10.rearrange(HIGH).blend(y11.rearrange(HIGH), ODD);
+    if (res != null) {
+      r0 = r0.add(FloatVector.fromArray(S, res, i));
+      r1 = r1.add(FloatVector.fromArray(S, res, i + VL));
+      r2 = r2.add(FloatVector.fromArray(S, res, i + ow));
+      r3 = r3.add(FloatVector.fromArray(S, res, i + ow + VL));
+    }
+    if (act == Activation.RELU) {
+      r0 = r0.max(0f);
+      r1 = r1.max(0f);
+      r2 = r2.max(0f);
+      r3 = r3.max(0f);
+    } else if (act == Activation.CLIP) {
+      r0 = r0.max(p).min(q);
+      r1 = r1.max(p).min(q);
+      r2 = r2.max(p).min(q);
+      r3 = r3.max(p).min(q);
+    }
+    r0.intoArray(y, i);
+    r1.intoArray(y, i + VL);
+    r2.intoArray(y, i + ow);
+    r3.intoArray(y, i + ow + VL);
+    if (act != Activation.NONE && act != Activation.RELU && act != Activation.CLIP) {
+      for (int j = 0; j < 2 * VL; j++) {
+        y[i + j] = Activation.apply(act, y[i + j], p, q);
+        y[i + ow + j] = Activation.apply(act, y[i + ow + j], p, q);
+      }
+    }
+  }
+
+  /** Y for block t of image n (column jj of the products), clipped to the image. */
+  private void outputOne(int o, float b0, int jj, int n, int t) {
     float[] mm = ws.sharedC();
     int oh = g.oh();
     int ow = g.ow();
     int xiStride = m * padded;
-    for (int o = lo; o < hi; o++) {
-      float b0 = bias == null ? 0f : bias[o];
-      int src0 = o * padded;
-      for (int jj = 0; jj < t1 - t0; jj++) {
-        int s = src0 + jj;
-        float m00 = mm[s];
-        float m01 = mm[xiStride + s];
-        float m02 = mm[2 * xiStride + s];
-        float m03 = mm[3 * xiStride + s];
-        float m10 = mm[4 * xiStride + s];
-        float m11 = mm[5 * xiStride + s];
-        float m12 = mm[6 * xiStride + s];
-        float m13 = mm[7 * xiStride + s];
-        float m20 = mm[8 * xiStride + s];
-        float m21 = mm[9 * xiStride + s];
-        float m22 = mm[10 * xiStride + s];
-        float m23 = mm[11 * xiStride + s];
-        float m30 = mm[12 * xiStride + s];
-        float m31 = mm[13 * xiStride + s];
-        float m32 = mm[14 * xiStride + s];
-        float m33 = mm[15 * xiStride + s];
-        // Aᵀ·M: rows m0 + m1 + m2 and m1 − m2 − m3
-        float u0 = m00 + m10 + m20;
-        float u1 = m01 + m11 + m21;
-        float u2 = m02 + m12 + m22;
-        float u3 = m03 + m13 + m23;
-        float l0 = m10 - m20 - m30;
-        float l1 = m11 - m21 - m31;
-        float l2 = m12 - m22 - m32;
-        float l3 = m13 - m23 - m33;
-        int n = (t0 + jj) / tiles;
-        int t = t0 + jj - n * tiles;
-        int plane = (n * m + o) * oh * ow;
-        int row = (t / tilesW) * 2;
-        int col = (t % tilesW) * 2;
-        float y00 = b0 + u0 + u1 + u2;
-        float y01 = b0 + u1 - u2 - u3;
-        float y10 = b0 + l0 + l1 + l2;
-        float y11 = b0 + l1 - l2 - l3;
-        if (row + 1 < oh && col + 1 < ow) {
-          int i = plane + row * ow + col;
-          if (res != null) {
-            y00 += res[i];
-            y01 += res[i + 1];
-            y10 += res[i + ow];
-            y11 += res[i + ow + 1];
-          }
-          y[i] = Activation.apply(act, y00, p, q);
-          y[i + 1] = Activation.apply(act, y01, p, q);
-          y[i + ow] = Activation.apply(act, y10, p, q);
-          y[i + ow + 1] = Activation.apply(act, y11, p, q);
-        } else {
-          store(plane, row, col, oh, ow, y00);
-          store(plane, row, col + 1, oh, ow, y01);
-          store(plane, row + 1, col, oh, ow, y10);
-          store(plane, row + 1, col + 1, oh, ow, y11);
-        }
-      }
-    }
+    int s = o * padded + jj;
+    float m00 = mm[s];
+    float m01 = mm[xiStride + s];
+    float m02 = mm[2 * xiStride + s];
+    float m03 = mm[3 * xiStride + s];
+    float m10 = mm[4 * xiStride + s];
+    float m11 = mm[5 * xiStride + s];
+    float m12 = mm[6 * xiStride + s];
+    float m13 = mm[7 * xiStride + s];
+    float m20 = mm[8 * xiStride + s];
+    float m21 = mm[9 * xiStride + s];
+    float m22 = mm[10 * xiStride + s];
+    float m23 = mm[11 * xiStride + s];
+    float m30 = mm[12 * xiStride + s];
+    float m31 = mm[13 * xiStride + s];
+    float m32 = mm[14 * xiStride + s];
+    float m33 = mm[15 * xiStride + s];
+    float u0 = m00 + m10 + m20;
+    float u1 = m01 + m11 + m21;
+    float u2 = m02 + m12 + m22;
+    float u3 = m03 + m13 + m23;
+    float l0 = m10 - m20 - m30;
+    float l1 = m11 - m21 - m31;
+    float l2 = m12 - m22 - m32;
+    float l3 = m13 - m23 - m33;
+    int plane = (n * m + o) * oh * ow;
+    int row = (t / tilesW) * 2;
+    int col = (t % tilesW) * 2;
+    store(plane, row, col, oh, ow, b0 + u0 + u1 + u2);
+    store(plane, row, col + 1, oh, ow, b0 + u1 - u2 - u3);
+    store(plane, row + 1, col, oh, ow, b0 + l0 + l1 + l2);
+    store(plane, row + 1, col + 1, oh, ow, b0 + l1 - l2 - l3);
   }
 
   private void store(int plane, int row, int col, int oh, int ow, float v) {

@@ -131,6 +131,10 @@ class VectorKernelsTest {
     "1, 16, 9, 12, 16, 3, 1, 0, 1, 1, 0, false, false",
     "1, 20, 8, 8, 32, 3, 1, 2, 1, 1, 3, true, false",
     "1, 512, 40, 40, 16, 3, 1, 1, 1, 1, 1, true, true",
+    // Winograd rows of blocks wider than a vector (contiguous transforms), odd output width,
+    // batch 3 (vector chunks next to image bounds), a scalar activation; then no padding, clip
+    "3, 16, 21, 37, 24, 3, 1, 1, 1, 1, 4, true, true",
+    "2, 24, 34, 35, 17, 3, 1, 0, 1, 1, 2, false, true",
     // depthwise 3×3, stride 1 and 2, with residual and ReLU6
     "2, 19, 14, 17, 19, 3, 1, 1, 1, 19, 2, true, true",
     "1, 21, 15, 13, 21, 3, 2, 1, 1, 21, 2, true, false",
