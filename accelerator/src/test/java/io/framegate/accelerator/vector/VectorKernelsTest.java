@@ -122,6 +122,8 @@ class VectorKernelsTest {
     "1, 40, 10, 9, 14, 3, 1, 1, 1, 1, 1, true, true",
     // K·P above the shared block: several column blocks
     "1, 67, 61, 61, 13, 3, 1, 1, 1, 1, 1, true, false",
+    // stride 3 with dilation 2 and groups, batch 3: the phase-split input of several images
+    "3, 6, 19, 23, 8, 3, 3, 2, 2, 2, 1, true, false",
     // 7×7 stride 2 pad 3 (a ResNet stem, small)
     "1, 3, 29, 31, 8, 7, 2, 3, 1, 1, 1, true, false",
     // Winograd: odd output (partial 2×2 blocks), row tail, C above KC, pads 0 and 2, several
