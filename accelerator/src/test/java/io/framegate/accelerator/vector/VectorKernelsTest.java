@@ -140,6 +140,8 @@ class VectorKernelsTest {
     // depthwise 3×3, stride 1 and 2, with residual and ReLU6
     "2, 19, 14, 17, 19, 3, 1, 1, 1, 19, 2, true, true",
     "1, 21, 15, 13, 21, 3, 2, 1, 1, 21, 2, true, false",
+    // depthwise stride 2 on rows wide enough for the vector column split, odd width, batch 3
+    "3, 8, 40, 45, 8, 3, 2, 1, 1, 8, 1, true, true",
     // depthwise 5×5 dilation 2, sigmoid (scalar epilogue), rows narrower than a vector
     "1, 7, 9, 5, 7, 5, 1, 4, 2, 7, 4, false, true",
     // depthwise 3×3 stride 3
