@@ -39,6 +39,12 @@ final class ConvStep implements Step {
   private final int blockCols;
   private final int rowSplits;
   private final Loops.Range packBody;
+
+  /** Column stride above 1: the input is first split by column phase (see Im2col.splitPhases). */
+  private final boolean split;
+
+  private final int phaseW;
+  private final Loops.Range splitBody;
   private final Loops.Range gemmBody;
 
   // the block being computed; written before each parallel loop, which publishes them
@@ -93,6 +99,12 @@ final class ConvStep implements Step {
     int wanted = ws.slots() == 1 ? 1 : 3 * ws.slots();
     this.rowSplits = Math.max(1, Math.min(panels, (wanted + colTiles - 1) / colTiles));
     this.packBody = (lo, hi) -> pack(lo, hi - lo);
+    this.split = g.sw() > 1;
+    this.phaseW = split ? Im2col.phaseWidth(g) : g.w();
+    if (split) {
+      ws.requireSharedX(g.n() * g.c() * g.h() * g.sw() * phaseW);
+    }
+    this.splitBody = (lo, hi) -> Im2col.splitPhases(g, x, ws.sharedX(), lo, hi);
     this.gemmBody =
         (lo, hi) -> {
           for (int s = lo; s < hi; s++) {
@@ -110,6 +122,9 @@ final class ConvStep implements Step {
 
   @Override
   public void run(Loops loops) {
+    if (split) {
+      loops.forRange(g.n() * g.c(), splitBody);
+    }
     for (int gi = 0; gi < g.groups(); gi++) {
       for (int start = 0; start < allCols; start += blockCols) {
         group = gi;
@@ -134,10 +149,11 @@ final class ConvStep implements Step {
       if (lo >= hi) {
         continue;
       }
-      int xBase = (n * g.c() + group * g.cPerGroup()) * g.h() * g.w();
+      int xBase = (n * g.c() + group * g.cPerGroup()) * g.h() * g.sw() * phaseW;
       Im2col.pack(
-          x,
+          split ? ws.sharedX() : x,
           xBase,
+          phaseW,
           g,
           k0,
           kc,

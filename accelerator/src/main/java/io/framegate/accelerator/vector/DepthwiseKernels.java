@@ -3,6 +3,7 @@ package io.framegate.accelerator.vector;
 import io.framegate.accelerator.kernel.Activation;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,6 +17,12 @@ final class DepthwiseKernels {
 
   private static final VectorSpecies<Float> S = Sgemm.S;
   private static final int VL = Sgemm.VL;
+
+  /** Lane l takes lane 2·(l mod VL/2): the even lanes, twice. */
+  private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * (l % (VL / 2)));
+
+  /** The upper half of the lanes. */
+  private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, -1L << (VL / 2));
 
   /** Rows of the padded plane. */
   static int paddedRows(ConvGeometry g) {
@@ -166,7 +173,17 @@ final class DepthwiseKernels {
         if (sw == 1 && hi > lo) {
           System.arraycopy(x, xRow + lo + first, xp, dst + lo, hi - lo);
         } else {
-          for (int j = lo; j < hi; j++) {
+          int j = lo;
+          if (sw == 2) {
+            // VL outputs from two vectors: their even lanes, while both stay inside the row
+            for (; j + VL <= hi && 2 * j + first + 2 * VL <= wd; j += VL) {
+              int src = xRow + 2 * j + first;
+              FloatVector a = FloatVector.fromArray(S, x, src);
+              FloatVector b = FloatVector.fromArray(S, x, src + VL);
+              a.rearrange(EVEN).blend(b.rearrange(EVEN), UPPER).intoArray(xp, dst + j);
+            }
+          }
+          for (; j < hi; j++) {
             xp[dst + j] = x[xRow + sw * j + first];
           }
         }

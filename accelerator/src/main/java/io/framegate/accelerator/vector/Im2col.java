@@ -1,5 +1,7 @@
 package io.framegate.accelerator.vector;
 
+import jdk.incubator.vector.FloatVector;
+
 /** Lowering of a convolution's input to the B operand of {@link Sgemm}, packed as it is read. */
 final class Im2col {
   private Im2col() {}
@@ -9,11 +11,14 @@ final class Im2col {
    * position j = p0 + jj = jh·OW + jw, zero outside the image, for kk &lt; kc and p0 ≤ j &lt; p1,
    * written as NR-column panels {@code dst[(dstPanel + jj/NR)·panelStride + (k0 − kOrigin + kk)·NR
    * + jj%NR]}; the last panel is zero-padded. {@code xBase} is the offset of the image's and
-   * group's first input channel.
+   * group's first input channel. With a column stride S &gt; 1 the input must be in the layout of
+   * {@link #splitPhases} ({@code phaseW} columns per phase), which makes every run of outputs a
+   * contiguous copy; with S = 1 it is plain (phaseW = W).
    */
   static void pack(
       float[] x,
       int xBase,
+      int phaseW,
       ConvGeometry g,
       int k0,
       int kc,
@@ -31,7 +36,6 @@ final class Im2col {
     int sh = g.sh();
     int sw = g.sw();
     int nr = Sgemm.NR;
-    int shift = Sgemm.NR_SHIFT;
     int mask = nr - 1;
     int cols = p1 - p0;
     int padded = (cols + mask) & ~mask;
@@ -44,7 +48,8 @@ final class Im2col {
       int r = l - c * area;
       int ki = r / kw;
       int kj = r - ki * kw;
-      int xc = xBase + c * h * w;
+      int rowLen = sw * phaseW;
+      int xc = xBase + c * h * rowLen;
       int dRow = dstPanel * panelStride + (l - kOrigin) * nr;
       if (plain) {
         // a 1×1 convolution's column matrix is its input
@@ -65,17 +70,11 @@ final class Im2col {
             int first = jw * sw + offW;
             inLo = Math.min(run, firstInside(first, sw));
             inHi = Math.max(inLo, endInside(first, sw, w, run));
-            src = xc + ih * w + first;
+            // input column first + t·S is column ⌊first/S⌋ + t of phase first mod S
+            src = xc + ih * rowLen + Math.floorMod(first, sw) * phaseW + Math.floorDiv(first, sw);
           }
           zero(dst, j, inLo, panelStride, dRow);
-          if (sw == 1) {
-            copy(x, src + inLo, dst, j + inLo, inHi - inLo, panelStride, dRow);
-          } else {
-            for (int t = inLo; t < inHi; t++) {
-              int jj = j + t;
-              dst[(jj >> shift) * panelStride + dRow + (jj & mask)] = x[src + t * sw];
-            }
-          }
+          copy(x, src + inLo, dst, j + inLo, inHi - inLo, panelStride, dRow);
           zero(dst, j + inHi, run - inHi, panelStride, dRow);
           j += run;
           jw = 0;
@@ -94,12 +93,45 @@ final class Im2col {
       int lane = j & (nr - 1);
       int n = Math.min(len, nr - lane);
       int d = (j >> Sgemm.NR_SHIFT) * panelStride + dRow + lane;
-      for (int t = 0; t < n; t++) {
-        dst[d + t] = x[src + t];
+      if (n == nr) {
+        FloatVector.fromArray(Sgemm.S, x, src).intoArray(dst, d);
+        FloatVector.fromArray(Sgemm.S, x, src + Sgemm.VL).intoArray(dst, d + Sgemm.VL);
+      } else {
+        for (int t = 0; t < n; t++) {
+          dst[d + t] = x[src + t];
+        }
       }
       src += n;
       j += n;
       len -= n;
+    }
+  }
+
+  /** Columns per phase of {@link #splitPhases}. */
+  static int phaseWidth(ConvGeometry g) {
+    return (g.w() + g.sw() - 1) / g.sw();
+  }
+
+  /**
+   * X'(i, r, S·phaseW·row + r·phaseW + j) = X(i, row, S·j + r) for planes i ∈ [lo, hi): each row's
+   * columns grouped by their phase modulo the column stride S (slots past the row are zero).
+   */
+  static void splitPhases(ConvGeometry g, float[] x, float[] out, int lo, int hi) {
+    int h = g.h();
+    int w = g.w();
+    int sw = g.sw();
+    int pw = phaseWidth(g);
+    for (int i = lo; i < hi; i++) {
+      for (int row = 0; row < h; row++) {
+        int src = (i * h + row) * w;
+        int dst = (i * h + row) * sw * pw;
+        for (int r = 0; r < sw; r++, dst += pw) {
+          for (int j = 0; j < pw; j++) {
+            int col = sw * j + r;
+            out[dst + j] = col < w ? x[src + col] : 0f;
+          }
+        }
+      }
     }
   }
 

@@ -3,15 +3,16 @@ package io.framegate.accelerator.vector;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Scratch memory of one plan, allocated when the plan is built: one packed-B block, an edge tile
- * and a padded-plane buffer per worker slot. Steps run one at a time, so all of a plan's steps
- * share it. A parallel step runs {@link #slots()} ranges of one slot each; each slot claims work
- * items from a shared counter until none are left, so fast threads take more items while every slot
- * keeps its own scratch.
+ * Scratch memory of one plan, allocated when the plan is built: one packed-B block, a product
+ * block, a re-laid-out input, and an edge tile and a padded-plane buffer per worker slot. Steps run
+ * one at a time, so all of a plan's steps share it. A parallel step runs {@link #slots()} ranges of
+ * one slot each; each slot claims work items from a shared counter until none are left, so fast
+ * threads take more items while every slot keeps its own scratch.
  */
 final class Workspace {
   private float[] sharedB = new float[0];
   private float[] sharedC = new float[0];
+  private float[] sharedX = new float[0];
   private final int slots;
   private final float[][] edges;
   private final float[][] planes;
@@ -47,6 +48,17 @@ final class Workspace {
 
   float[] sharedC() {
     return sharedC;
+  }
+
+  /** Grows the buffer for a re-laid-out copy of a step's input to at least {@code floats}. */
+  void requireSharedX(int floats) {
+    if (sharedX.length < floats) {
+      sharedX = new float[floats];
+    }
+  }
+
+  float[] sharedX() {
+    return sharedX;
   }
 
   /** The slot's MR×NR scratch for partial register tiles. */

@@ -122,6 +122,8 @@ class VectorKernelsTest {
     "1, 40, 10, 9, 14, 3, 1, 1, 1, 1, 1, true, true",
     // K·P above the shared block: several column blocks
     "1, 67, 61, 61, 13, 3, 1, 1, 1, 1, 1, true, false",
+    // stride 3 with dilation 2 and groups, batch 3: the phase-split input of several images
+    "3, 6, 19, 23, 8, 3, 3, 2, 2, 2, 1, true, false",
     // 7×7 stride 2 pad 3 (a ResNet stem, small)
     "1, 3, 29, 31, 8, 7, 2, 3, 1, 1, 1, true, false",
     // Winograd: odd output (partial 2×2 blocks), row tail, C above KC, pads 0 and 2, several
@@ -138,6 +140,8 @@ class VectorKernelsTest {
     // depthwise 3×3, stride 1 and 2, with residual and ReLU6
     "2, 19, 14, 17, 19, 3, 1, 1, 1, 19, 2, true, true",
     "1, 21, 15, 13, 21, 3, 2, 1, 1, 21, 2, true, false",
+    // depthwise stride 2 on rows wide enough for the vector column split, odd width, batch 3
+    "3, 8, 40, 45, 8, 3, 2, 1, 1, 8, 1, true, true",
     // depthwise 5×5 dilation 2, sigmoid (scalar epilogue), rows narrower than a vector
     "1, 7, 9, 5, 7, 5, 1, 4, 2, 7, 4, false, true",
     // depthwise 3×3 stride 3
