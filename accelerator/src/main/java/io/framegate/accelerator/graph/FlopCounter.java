@@ -19,7 +19,8 @@ public final class FlopCounter {
     return flops;
   }
 
-  static long count(Graph g, Node n) {
+  /** The FLOPs of one node of a specialised graph (0 for nodes that are not counted). */
+  public static long count(Graph g, Node n) {
     return switch (n.opType()) {
       case "Conv", "FusedConv" -> {
         // 2 · |Y| · (C/group) · |kernel|: every output element is a dot product over one group's

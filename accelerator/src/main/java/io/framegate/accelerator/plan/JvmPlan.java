@@ -2,6 +2,7 @@ package io.framegate.accelerator.plan;
 
 import io.framegate.accelerator.error.FramegateException;
 import io.framegate.accelerator.error.InvalidModelException;
+import io.framegate.accelerator.graph.FlopCounter;
 import io.framegate.accelerator.graph.Graph;
 import io.framegate.accelerator.graph.Node;
 import io.framegate.accelerator.graph.ValueInfo;
@@ -43,7 +44,13 @@ public final class JvmPlan implements ExecutionPlan {
   private final Tensor[] constantOutputs;
   private final Step[] steps;
   private final String[] stepNames;
+  private final Node[] stepNodes;
   private final WorkerPool pool;
+
+  /** Nanoseconds spent in each step since profiling was switched on, or null when it is off. */
+  private volatile long[] stepNanos;
+
+  private long profiledRuns;
 
   public JvmPlan(Graph graph, int threads) {
     this(graph, threads, StepCompiler.REFERENCE, "framegate-ref");
@@ -82,6 +89,7 @@ public final class JvmPlan implements ExecutionPlan {
     }
     List<Step> compiled = new ArrayList<>();
     List<String> names = new ArrayList<>();
+    List<Node> nodes = new ArrayList<>();
     for (Node n : graph.nodes()) {
       Operator op = Operators.forNode(n);
       if (op.aliasesInput()) {
@@ -116,9 +124,11 @@ public final class JvmPlan implements ExecutionPlan {
       NodeContext ctx = new NodeContext(n, graph.opset(), ins, graph.constants());
       compiled.add(compiler.compile(op, ctx, outs, in, out));
       names.add(n.describe());
+      nodes.add(n);
     }
     steps = compiled.toArray(Step[]::new);
     stepNames = names.toArray(String[]::new);
+    stepNodes = nodes.toArray(Node[]::new);
     pool = new WorkerPool(threads, threadName);
   }
 
@@ -153,14 +163,24 @@ public final class JvmPlan implements ExecutionPlan {
       float[] src = inputs.get(declared.get(i).name()).floats();
       System.arraycopy(src, 0, buffers[inputBuffer[i]], 0, src.length);
     }
+    long[] nanos = stepNanos;
     for (int s = 0; s < steps.length; s++) {
       try {
-        steps[s].run(pool);
+        if (nanos == null) {
+          steps[s].run(pool);
+        } else {
+          long t0 = System.nanoTime();
+          steps[s].run(pool);
+          nanos[s] += System.nanoTime() - t0;
+        }
       } catch (FramegateException e) {
         throw e;
       } catch (RuntimeException e) {
         throw new IllegalStateException("step " + stepNames[s] + " failed: " + e, e);
       }
+    }
+    if (nanos != null) {
+      profiledRuns++;
     }
     Map<String, Tensor> result = new LinkedHashMap<>();
     for (int i = 0; i < outputBuffer.length; i++) {
@@ -178,6 +198,63 @@ public final class JvmPlan implements ExecutionPlan {
       result.put(v.name(), Tensor.of(Arrays.copyOf(buffers[outputBuffer[i]], n), v.shape()));
     }
     return result;
+  }
+
+  /**
+   * Starts timing every step from zero ({@code true}) or stops timing ({@code false}). Timing costs
+   * two clock reads per step; call it between runs, never during one.
+   */
+  public void profile(boolean on) {
+    stepNanos = on ? new long[steps.length] : null;
+    profiledRuns = 0;
+  }
+
+  /** Time spent in one step of the plan over the profiled runs. */
+  public record StepTime(String step, String opType, String shape, long flops, long nanos) {}
+
+  /** Runs since {@link #profile(boolean) profiling} was switched on. */
+  public long profiledRuns() {
+    return profiledRuns;
+  }
+
+  /** Each step's time since profiling was switched on, in plan order (empty when it is off). */
+  public List<StepTime> stepTimes() {
+    long[] nanos = stepNanos;
+    List<StepTime> times = new ArrayList<>();
+    if (nanos == null) {
+      return times;
+    }
+    for (int s = 0; s < steps.length; s++) {
+      Node n = stepNodes[s];
+      times.add(
+          new StepTime(
+              stepNames[s], n.opType(), shapeOf(n), FlopCounter.count(graph, n), nanos[s]));
+    }
+    return times;
+  }
+
+  /** The first output's shape, and a convolution's or product's weight shape after an arrow. */
+  private String shapeOf(Node n) {
+    StringBuilder b = new StringBuilder();
+    String out = n.outputs().isEmpty() ? "" : n.outputs().get(0);
+    if (!out.isEmpty()) {
+      b.append(dims(graph.value(out).shape()));
+    }
+    if (n.inputs().size() > 1 && !n.input(1).isEmpty()) {
+      Tensor w = graph.constants().get(n.input(1));
+      if (w != null) {
+        b.append(" w ").append(dims(w.shape()));
+      }
+    }
+    return b.toString();
+  }
+
+  private static String dims(int[] shape) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < shape.length; i++) {
+      b.append(i == 0 ? "" : "x").append(shape[i]);
+    }
+    return b.toString();
   }
 
   @Override

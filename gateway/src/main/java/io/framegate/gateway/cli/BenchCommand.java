@@ -11,6 +11,7 @@ import io.framegate.accelerator.graph.FlopCounter;
 import io.framegate.accelerator.graph.Graph;
 import io.framegate.accelerator.graph.ValueInfo;
 import io.framegate.accelerator.plan.ExecutionPlan;
+import io.framegate.accelerator.plan.JvmPlan;
 import io.framegate.accelerator.tensor.Shapes;
 import io.framegate.accelerator.tensor.Tensor;
 import java.io.PrintWriter;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -81,9 +83,24 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object instead of text.")
   boolean json;
 
+  @Option(
+      names = "--profile",
+      arity = "0..1",
+      fallbackValue = "20",
+      paramLabel = "TOP",
+      description =
+          "Also time every step of the plan (JVM backends) and list the TOP slowest (default 20)"
+              + " with their share of the run, and the time per operator type.")
+  Integer profile;
+
   /** One inference, as the benchmark loop sees it. */
   private interface Runner extends AutoCloseable {
     void runOnce() throws Exception;
+
+    /** The plan whose steps can be timed, or null. */
+    default JvmPlan timedPlan() {
+      return null;
+    }
 
     @Override
     void close() throws Exception;
@@ -105,6 +122,13 @@ public final class BenchCommand implements Callable<Integer> {
     if (!backend.equals(ORT)) {
       Backends.check(backend, cmd);
     }
+    if (profile != null && (profile < 1 || backend.equals(ORT))) {
+      throw new ParameterException(
+          cmd,
+          profile < 1
+              ? "--profile must list 1 or more steps, not " + profile
+              : "--profile times the steps of a framegate plan; it does not apply to ort");
+    }
     if (!Files.isRegularFile(model)) {
       throw new ParameterException(cmd, "model file not found: " + model);
     }
@@ -114,11 +138,21 @@ public final class BenchCommand implements Callable<Integer> {
 
     double[] latencies;
     long total;
+    List<JvmPlan.StepTime> steps = null;
+    long profiledRuns = 0;
     try (Runner runner = backend.equals(ORT) ? ort(inputs, t) : framegate(graph, inputs, t)) {
       // warm up: JIT, caches, lazy initialisation; at least 3 runs and about a second
       long warmEnd = System.nanoTime() + 1_000_000_000L;
       for (int i = 0; i < 3 || System.nanoTime() < warmEnd; i++) {
         runner.runOnce();
+      }
+      JvmPlan timed = profile == null ? null : runner.timedPlan();
+      if (profile != null && timed == null) {
+        throw new ParameterException(
+            cmd, "--profile times JVM plans; backend " + backend + " does not run one");
+      }
+      if (timed != null) {
+        timed.profile(true);
       }
       latencies = new double[1024];
       int n = 0;
@@ -136,6 +170,10 @@ public final class BenchCommand implements Callable<Integer> {
       }
       total = now - start;
       latencies = Arrays.copyOf(latencies, n);
+      if (timed != null) {
+        steps = timed.stepTimes();
+        profiledRuns = timed.profiledRuns();
+      }
     }
     int runs = latencies.length;
     double secs = total / 1e9;
@@ -153,7 +191,7 @@ public final class BenchCommand implements Callable<Integer> {
             percentile(sorted, 90),
             flops * (double) runs / secs / 1e9,
             flops / 1e9);
-    print(r, cmd.getOut());
+    print(r, steps == null ? null : Profile.of(steps, profiledRuns, profile), cmd.getOut());
     return 0;
   }
 
@@ -170,7 +208,7 @@ public final class BenchCommand implements Callable<Integer> {
       double gflopsPerSecond,
       double gflopPerRun) {}
 
-  private void print(Report r, PrintWriter out) throws Exception {
+  private void print(Report r, Profile profile, PrintWriter out) throws Exception {
     if (json) {
       ObjectMapper mapper = new ObjectMapper();
       ObjectNode o = mapper.createObjectNode();
@@ -184,6 +222,9 @@ public final class BenchCommand implements Callable<Integer> {
       o.put("latency_p90_ms", round(r.p90Millis()));
       o.put("gflops_per_second", round(r.gflopsPerSecond()));
       o.put("gflop_per_run", round(r.gflopPerRun()));
+      if (profile != null) {
+        profile.toJson(o.putObject("profile"));
+      }
       out.println(mapper.writeValueAsString(o));
     } else {
       out.printf(
@@ -200,6 +241,9 @@ public final class BenchCommand implements Callable<Integer> {
           r.p90Millis(),
           r.gflopsPerSecond(),
           r.gflopPerRun());
+      if (profile != null) {
+        profile.print(out);
+      }
     }
     out.flush();
   }
@@ -234,6 +278,11 @@ public final class BenchCommand implements Callable<Integer> {
       @Override
       public void runOnce() {
         plan.run(inputs);
+      }
+
+      @Override
+      public JvmPlan timedPlan() {
+        return plan instanceof JvmPlan jvm ? jvm : null;
       }
 
       @Override

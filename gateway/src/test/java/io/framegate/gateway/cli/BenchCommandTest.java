@@ -87,6 +87,64 @@ class BenchCommandTest {
   }
 
   @Test
+  void profileTimesEveryStepAndSumsThemByOperatorType() throws Exception {
+    Path model = smallModel();
+    Run r =
+        run(
+            "bench",
+            "--model",
+            model.toString(),
+            "--backend",
+            "jvm-vector",
+            "--seconds",
+            "0.2",
+            "--threads",
+            "1",
+            "--profile",
+            "2",
+            "--json");
+    assertEquals(0, r.exit(), r.err());
+    JsonNode p = new ObjectMapper().readTree(r.out()).get("profile");
+    assertTrue(p.get("runs").asInt() >= 5, r.out());
+    JsonNode slowest = p.get("slowest_steps");
+    assertEquals(2, slowest.size(), r.out());
+    assertTrue(
+        slowest.get(0).get("ms_per_run").asDouble() >= slowest.get(1).get("ms_per_run").asDouble(),
+        r.out());
+    // every step of the plan is in exactly one operator-type row, and the rows add up to the total
+    double sum = 0;
+    int steps = 0;
+    java.util.Set<String> types = new java.util.HashSet<>();
+    for (JsonNode t : p.get("by_op_type")) {
+      sum += t.get("ms_per_run").asDouble();
+      steps += t.get("steps").asInt();
+      types.add(t.get("op_type").asText());
+    }
+    assertEquals(p.get("steps_ms_per_run").asDouble(), sum, 0.01, r.out());
+    assertTrue(types.contains("Gemm"), r.out());
+    assertTrue(types.stream().anyMatch(t -> t.contains("Conv")), r.out());
+    assertTrue(steps >= 2, r.out());
+
+    Run text =
+        run(
+            "bench",
+            "--model",
+            model.toString(),
+            "--seconds",
+            "0.1",
+            "--threads",
+            "1",
+            "--profile");
+    assertEquals(0, text.exit(), text.err());
+    assertTrue(text.out().contains("by operator type:"), text.out());
+    assertTrue(text.out().contains("w 4x3x3x3"), text.out());
+
+    Run ort = run("bench", "--model", model.toString(), "--backend", "ort", "--profile");
+    assertEquals(2, ort.exit());
+    assertTrue(ort.err().contains("does not apply to ort"), ort.err());
+  }
+
+  @Test
   void percentileIsTheNearestRank() {
     double[] sorted = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     assertEquals(5, BenchCommand.percentile(sorted, 50));

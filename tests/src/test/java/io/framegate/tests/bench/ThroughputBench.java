@@ -47,7 +47,8 @@ import java.util.Random;
  * <p>Arguments ({@code --name=value}): models (comma-separated: resnet18, mobilenetV2, vgg16,
  * inceptionV3Style or any of {@link Architectures#all()}), batches (1,8), backend (jvm-vector),
  * threads (2; also ONNX Runtime's intra-op threads), rounds (3), seconds (per side per round, 2),
- * gemm (1024), out (bench.md).
+ * gemm (1024), out (bench.md), save (a directory to write each model's ONNX file to, so that {@code
+ * framegate bench --profile} can look into it; none by default).
  */
 public final class ThroughputBench {
   private ThroughputBench() {}
@@ -60,7 +61,8 @@ public final class ThroughputBench {
       int rounds,
       double seconds,
       int gemm,
-      Path out) {
+      Path out,
+      Path save) {
     Options {
       if (threads < 1 || rounds < 1 || seconds <= 0 || gemm < 1 || batches.length == 0) {
         throw new IllegalArgumentException("threads, rounds, seconds, gemm must be positive");
@@ -77,6 +79,7 @@ public final class ThroughputBench {
       m.put("seconds", "2");
       m.put("gemm", "1024");
       m.put("out", "bench.md");
+      m.put("save", "");
       for (String a : args) {
         int eq = a.indexOf('=');
         if (!a.startsWith("--") || eq < 0 || !m.containsKey(a.substring(2, eq))) {
@@ -93,7 +96,8 @@ public final class ThroughputBench {
           Integer.parseInt(m.get("rounds")),
           Double.parseDouble(m.get("seconds")),
           Integer.parseInt(m.get("gemm")),
-          Path.of(m.get("out")));
+          Path.of(m.get("out")),
+          m.get("save").isEmpty() ? null : Path.of(m.get("save")));
     }
   }
 
@@ -133,6 +137,10 @@ public final class ThroughputBench {
     for (String name : o.models()) {
       Architecture arch = architecture(name);
       byte[] bytes = arch.bytes();
+      if (o.save() != null) {
+        Files.createDirectories(o.save());
+        Files.write(o.save().resolve(name + ".onnx"), bytes);
+      }
       Model model = Model.load(bytes, name);
       for (int batch : o.batches()) {
         rows.add(measure(o, env, backend, model, bytes, name, batch));
