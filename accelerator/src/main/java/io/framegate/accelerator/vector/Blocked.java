@@ -1,0 +1,69 @@
+package io.framegate.accelerator.vector;
+
+/**
+ * The blocked channel layout of the fast backend: a tensor N×C×H×W with C a multiple of the vector
+ * length VL is stored as N×(C/VL)×H×W×VL, so that the VL channels of one position are one vector.
+ * Depthwise convolutions and pooling then work a whole vector of channels at a time, and a
+ * convolution reads its input in place instead of lowering it into a matrix. The float count is the
+ * same as the plain layout's, and a tensor with one spatial position is laid out identically in
+ * both.
+ *
+ * <p>Element (n, c, i) of a blocked tensor with {@code hw} positions per channel is at {@code ((n ·
+ * C/VL + c / VL) · hw + i) · VL + c % VL}.
+ */
+final class Blocked {
+  private Blocked() {}
+
+  /** The channel block: the vector length in floats. */
+  static final int VL = Sgemm.VL;
+
+  /** Whether a tensor with {@code c} channels can be stored blocked. */
+  static boolean fits(int c) {
+    return c > 0 && c % VL == 0;
+  }
+
+  /**
+   * Copies channel blocks [b0, b1) of the plain tensor {@code src} (blocks numbered n·C/VL + c/VL
+   * over the whole batch) into the blocked layout.
+   */
+  static void toBlocked(float[] src, float[] dst, int hw, int b0, int b1) {
+    for (int b = b0; b < b1; b++) {
+      int base = b * hw * VL;
+      for (int lane = 0; lane < VL; lane++) {
+        int s = base + lane * hw;
+        int d = base + lane;
+        for (int i = 0; i < hw; i++, d += VL) {
+          dst[d] = src[s + i];
+        }
+      }
+    }
+  }
+
+  /** Copies channel blocks [b0, b1) of the blocked tensor {@code src} into the plain layout. */
+  static void toPlain(float[] src, float[] dst, int hw, int b0, int b1) {
+    for (int b = b0; b < b1; b++) {
+      int base = b * hw * VL;
+      for (int lane = 0; lane < VL; lane++) {
+        int d = base + lane * hw;
+        int s = base + lane;
+        for (int i = 0; i < hw; i++, s += VL) {
+          dst[d + i] = src[s];
+        }
+      }
+    }
+  }
+
+  /** A plain N×C×hw tensor in the blocked layout, as a new array (for tests and weights). */
+  static float[] blocked(float[] plain, int n, int c, int hw) {
+    float[] out = new float[plain.length];
+    toBlocked(plain, out, hw, 0, n * c / VL);
+    return out;
+  }
+
+  /** A blocked N×C×hw tensor in the plain layout, as a new array. */
+  static float[] plain(float[] blocked, int n, int c, int hw) {
+    float[] out = new float[blocked.length];
+    toPlain(blocked, out, hw, 0, n * c / VL);
+    return out;
+  }
+}
