@@ -16,12 +16,46 @@ final class Workspace {
   private final int slots;
   private final float[][] edges;
   private final float[][] planes;
+  private final int[][] ints;
+  private float[] padded = new float[0];
+  private final float[][] layout = new float[4][0];
   private final AtomicInteger next = new AtomicInteger();
 
   Workspace(int slots) {
     this.slots = slots;
     edges = new float[slots][Sgemm.MR * Sgemm.NR];
     planes = new float[slots][0];
+    ints = new int[slots][2 * BlockedConvStep.TILE];
+  }
+
+  /** The slot's table of a register tile's input and output positions. */
+  int[] ints(int slot) {
+    return ints[slot];
+  }
+
+  /** Grows the zero-padded input copy the workers share to at least {@code floats}. */
+  void requirePadded(int floats) {
+    if (padded.length < floats) {
+      padded = new float[floats];
+    }
+  }
+
+  float[] padded() {
+    return padded;
+  }
+
+  /**
+   * Grows layout buffer {@code i} (0–3), which holds a tensor converted between the plain and the
+   * blocked layout while one step runs, to at least {@code floats}.
+   */
+  void requireLayout(int i, int floats) {
+    if (layout[i].length < floats) {
+      layout[i] = new float[floats];
+    }
+  }
+
+  float[] layout(int i) {
+    return layout[i];
   }
 
   int slots() {

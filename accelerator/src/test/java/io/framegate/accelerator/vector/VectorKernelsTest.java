@@ -146,6 +146,9 @@ class VectorKernelsTest {
     "1, 7, 9, 5, 7, 5, 1, 4, 2, 7, 4, false, true",
     // depthwise 3×3 stride 3
     "1, 5, 20, 26, 5, 3, 3, 0, 1, 5, 0, true, false",
+    // 1×1 stride 2 over a batch of 3 (tiles of positions across rows and images), 5 output
+    // blocks on 8-float vectors (an odd last block), residual, ReLU
+    "3, 16, 9, 11, 40, 1, 2, 0, 1, 1, 1, true, true",
   })
   void convolutionMatchesTheReferenceKernel(
       int n,
@@ -198,6 +201,18 @@ class VectorKernelsTest {
     if (WinogradStep.suits(g)) {
       steps.put("winograd", new WinogradStep(g, x, wt, bias, res, got, act, p, q, ws));
     }
+    if (groups == 1 && Blocked.fits(m)) {
+      // the direct convolution writes the blocked layout; read back through a plain copy
+      float[] resB = hasRes ? Blocked.blocked(res, n, m, oh * ow) : null;
+      float[] gotB = new float[size];
+      Step plainIn = new BlockedConvStep(g, x, false, wt, bias, resB, gotB, act, p, q, ws);
+      steps.put("blocked from plain", blockedOut(plainIn, gotB, got, n, m, oh * ow));
+      if (Blocked.fits(c)) {
+        float[] xB = Blocked.blocked(x, n, c, h * w);
+        Step blockedIn = new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, act, p, q, ws);
+        steps.put("blocked", blockedOut(blockedIn, gotB, got, n, m, oh * ow));
+      }
+    }
     for (Map.Entry<String, Step> e : steps.entrySet()) {
       java.util.Arrays.fill(got, Float.NaN);
       e.getValue().run(pool);
@@ -207,6 +222,15 @@ class VectorKernelsTest {
       e.getValue().run(Loops.SEQUENTIAL);
       assertClose(want, got, size, e.getKey() + " sequential", scale);
     }
+  }
+
+  /** Runs a step that writes {@code blocked}, then copies it into {@code plain}. */
+  private static Step blockedOut(Step step, float[] blocked, float[] plain, int n, int c, int hw) {
+    return loops -> {
+      java.util.Arrays.fill(blocked, Float.NaN);
+      step.run(loops);
+      System.arraycopy(Blocked.plain(blocked, n, c, hw), 0, plain, 0, plain.length);
+    };
   }
 
   @ParameterizedTest(name = "{0}x{1}x{2}")

@@ -1,0 +1,352 @@
+package io.framegate.accelerator.vector;
+
+import io.framegate.accelerator.kernel.Activation;
+import io.framegate.accelerator.op.Loops;
+import io.framegate.accelerator.op.Step;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A direct convolution (one group) into the {@link Blocked blocked} layout: a register tile of six
+ * output positions × two blocks of VL output channels accumulates {@code Σ_kk x(pos, kk) ·
+ * W(kk)[block]} over every (input channel, tap) pair kk, broadcasting one input value per position
+ * against two weight vectors. The input is read in place, plain or blocked, through a table of
+ * per-kk offsets, so nothing is lowered; it is copied only when the convolution pads it. Any kernel
+ * size, stride and dilation; the six positions of a tile may lie on different rows and images.
+ * Weights are packed per pair of output blocks when the plan is built. Bias, residual (in the
+ * blocked layout) and activation are applied while the tile is in registers.
+ */
+final class BlockedConvStep implements Step {
+  private static final VectorSpecies<Float> S = Sgemm.S;
+  private static final int VL = Sgemm.VL;
+
+  /** Output positions per register tile. */
+  static final int TILE = 6;
+
+  /** Bytes of packed weights a work item keeps hot (its output blocks' weights, in L2). */
+  private static final int WEIGHT_BYTES = 192 * 1024;
+
+  private final ConvGeometry g;
+  private final float[] x;
+  private final boolean blockedIn;
+  private final float[] packed;
+  private final float[] bias;
+  private final float[] res;
+  private final float[] y;
+  private final int act;
+  private final float p;
+  private final float q;
+  private final Workspace ws;
+
+  /** Input offset of each (channel, tap) pair relative to a position's base. */
+  private final int[] offs;
+
+  private final int k;
+  private final boolean padded;
+  private final int hp;
+  private final int wp;
+  private final int unit;
+  private final int positions;
+  private final int tiles;
+  private final int blocks;
+  private final int pairsPerGroup;
+  private final int groups;
+  private final int chunks;
+  private final int tilesPerChunk;
+  private final int padRows;
+  private final Loops.Range padBody;
+  private final Loops.Range body;
+
+  /**
+   * @param blockedIn whether x is blocked (C a multiple of VL) or plain
+   * @param w weights M×C×KH×KW
+   * @param bias M values or null
+   * @param res blocked residual with the output's shape, or null
+   */
+  BlockedConvStep(
+      ConvGeometry g,
+      float[] x,
+      boolean blockedIn,
+      float[] w,
+      float[] bias,
+      float[] res,
+      float[] y,
+      int act,
+      float p,
+      float q,
+      Workspace ws) {
+    if (g.groups() != 1 || !Blocked.fits(g.m()) || (blockedIn && !Blocked.fits(g.c()))) {
+      throw new IllegalArgumentException("not a blocked convolution: " + g);
+    }
+    this.g = g;
+    this.x = x;
+    this.blockedIn = blockedIn;
+    this.res = res;
+    this.y = y;
+    this.act = act;
+    this.p = p;
+    this.q = q;
+    this.ws = ws;
+    this.k = g.k();
+    this.blocks = g.m() / VL;
+    this.packed = pack(w, g.m(), k);
+    this.bias = bias != null ? bias : new float[g.m()];
+    // the padded input covers every tap of every output position
+    int needH = (g.oh() - 1) * g.sh() + (g.kh() - 1) * g.dh() + 1;
+    int needW = (g.ow() - 1) * g.sw() + (g.kw() - 1) * g.dw() + 1;
+    this.padded = g.ph() > 0 || g.pw() > 0 || needH > g.h() || needW > g.w();
+    this.hp = padded ? Math.max(g.h() + g.ph(), needH) : g.h();
+    this.wp = padded ? Math.max(g.w() + g.pw(), needW) : g.w();
+    this.unit = blockedIn ? VL : 1;
+    this.offs = new int[k];
+    int plane = hp * wp;
+    for (int c = 0, kk = 0; c < g.c(); c++) {
+      int chan = blockedIn ? (c / VL) * plane * VL + c % VL : c * plane;
+      for (int a = 0; a < g.kh(); a++) {
+        for (int b = 0; b < g.kw(); b++, kk++) {
+          offs[kk] = chan + (a * g.dh() * wp + b * g.dw()) * unit;
+        }
+      }
+    }
+    if (padded) {
+      ws.requirePadded(g.n() * g.c() * plane);
+    }
+    this.positions = g.n() * g.p();
+    this.tiles = (positions + TILE - 1) / TILE;
+    int pairs = (blocks + 1) / 2;
+    this.pairsPerGroup = Math.max(1, Math.min(pairs, WEIGHT_BYTES / (k * 2 * VL * 4)));
+    this.groups = (pairs + pairsPerGroup - 1) / pairsPerGroup;
+    int wanted = ws.slots() == 1 ? 1 : 4 * ws.slots();
+    this.chunks = Math.max(1, Math.min(tiles, (wanted + groups - 1) / groups));
+    this.tilesPerChunk = (tiles + chunks - 1) / chunks;
+    this.padRows = g.n() * (blockedIn ? g.c() / VL : g.c());
+    this.padBody = (lo, hi) -> pad(lo, hi);
+    this.body =
+        (lo, hi) -> {
+          int items = groups * chunks;
+          for (int s = lo; s < hi; s++) {
+            int[] bases = ws.ints(s);
+            for (int item = ws.claimItem(); item < items; item = ws.claimItem()) {
+              work(item, bases);
+            }
+          }
+        };
+  }
+
+  /**
+   * W packed as [pair of output blocks][kk][2·VL] (the last block alone as [kk][VL] when the blocks
+   * are odd), kk = (c·KH + a)·KW + b as in the ONNX layout.
+   */
+  private static float[] pack(float[] w, int m, int k) {
+    float[] out = new float[m * k];
+    int blocks = m / VL;
+    for (int blk = 0; blk < blocks; blk++) {
+      int pair = blk / 2;
+      boolean single = pair * 2 + 1 == blocks;
+      int width = single ? VL : 2 * VL;
+      int base = pair * 2 * VL * k + (blk % 2) * VL;
+      for (int lane = 0; lane < VL; lane++) {
+        int oc = blk * VL + lane;
+        for (int kk = 0; kk < k; kk++) {
+          out[base + kk * width + lane] = w[oc * k + kk];
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void run(Loops loops) {
+    if (padded) {
+      loops.forRange(padRows, padBody);
+    }
+    ws.resetItems();
+    loops.forRange(ws.slots(), body);
+  }
+
+  /** Copies channel rows [lo, hi) (plain channels, or blocks) into the zero-padded input. */
+  private void pad(int lo, int hi) {
+    float[] dst = ws.padded();
+    int rowLen = g.w() * unit;
+    int plane = hp * wp * unit;
+    for (int r = lo; r < hi; r++) {
+      int d = r * plane;
+      java.util.Arrays.fill(dst, d, d + plane, 0f);
+      int s = r * g.h() * rowLen;
+      for (int i = 0; i < g.h(); i++) {
+        System.arraycopy(x, s + i * rowLen, dst, d + ((i + g.ph()) * wp + g.pw()) * unit, rowLen);
+      }
+    }
+  }
+
+  /** One item: a chunk of position tiles × a group of output-block pairs. */
+  private void work(int item, int[] bases) {
+    int group = item % groups;
+    int chunk = item / groups;
+    int t0 = chunk * tilesPerChunk;
+    int t1 = Math.min(tiles, t0 + tilesPerChunk);
+    int pair0 = group * pairsPerGroup;
+    int pair1 = Math.min((blocks + 1) / 2, pair0 + pairsPerGroup);
+    float[] src = padded ? ws.padded() : x;
+    int inImage = g.c() * hp * wp;
+    int outPlane = g.p() * VL;
+    int outImage = blocks * outPlane;
+    for (int t = t0; t < t1; t++) {
+      int first = t * TILE;
+      int count = Math.min(TILE, positions - first);
+      for (int i = 0; i < TILE; i++) {
+        int pos = first + Math.min(i, count - 1);
+        int n = pos / g.p();
+        int local = pos - n * g.p();
+        int oi = local / g.ow();
+        int oj = local - oi * g.ow();
+        bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
+        bases[TILE + i] = n * outImage + local * VL;
+      }
+      for (int pair = pair0; pair < pair1; pair++) {
+        int blk = 2 * pair;
+        if (blk + 1 < blocks) {
+          tile2(src, bases, count, blk, outPlane);
+        } else {
+          tile1(src, bases, count, blk, outPlane);
+        }
+      }
+    }
+  }
+
+  /** Six positions × output blocks blk and blk+1. */
+  private void tile2(float[] src, int[] bases, int count, int blk, int outPlane) {
+    int x0 = bases[0];
+    int x1 = bases[1];
+    int x2 = bases[2];
+    int x3 = bases[3];
+    int x4 = bases[4];
+    int x5 = bases[5];
+    FloatVector bias0 = FloatVector.fromArray(S, bias, blk * VL);
+    FloatVector bias1 = FloatVector.fromArray(S, bias, blk * VL + VL);
+    FloatVector c00 = bias0;
+    FloatVector c01 = bias1;
+    FloatVector c10 = bias0;
+    FloatVector c11 = bias1;
+    FloatVector c20 = bias0;
+    FloatVector c21 = bias1;
+    FloatVector c30 = bias0;
+    FloatVector c31 = bias1;
+    FloatVector c40 = bias0;
+    FloatVector c41 = bias1;
+    FloatVector c50 = bias0;
+    FloatVector c51 = bias1;
+    float[] wt = packed;
+    int wi = blk * VL * k;
+    int[] o = offs;
+    for (int kk = 0; kk < k; kk++, wi += 2 * VL) {
+      int off = o[kk];
+      FloatVector w0 = FloatVector.fromArray(S, wt, wi);
+      FloatVector w1 = FloatVector.fromArray(S, wt, wi + VL);
+      FloatVector v = FloatVector.broadcast(S, src[x0 + off]);
+      c00 = v.fma(w0, c00);
+      c01 = v.fma(w1, c01);
+      v = FloatVector.broadcast(S, src[x1 + off]);
+      c10 = v.fma(w0, c10);
+      c11 = v.fma(w1, c11);
+      v = FloatVector.broadcast(S, src[x2 + off]);
+      c20 = v.fma(w0, c20);
+      c21 = v.fma(w1, c21);
+      v = FloatVector.broadcast(S, src[x3 + off]);
+      c30 = v.fma(w0, c30);
+      c31 = v.fma(w1, c31);
+      v = FloatVector.broadcast(S, src[x4 + off]);
+      c40 = v.fma(w0, c40);
+      c41 = v.fma(w1, c41);
+      v = FloatVector.broadcast(S, src[x5 + off]);
+      c50 = v.fma(w0, c50);
+      c51 = v.fma(w1, c51);
+    }
+    int o0 = blk * outPlane;
+    int o1 = o0 + outPlane;
+    store(c00, bases[TILE] + o0);
+    store(c01, bases[TILE] + o1);
+    if (count > 1) {
+      store(c10, bases[TILE + 1] + o0);
+      store(c11, bases[TILE + 1] + o1);
+    }
+    if (count > 2) {
+      store(c20, bases[TILE + 2] + o0);
+      store(c21, bases[TILE + 2] + o1);
+    }
+    if (count > 3) {
+      store(c30, bases[TILE + 3] + o0);
+      store(c31, bases[TILE + 3] + o1);
+    }
+    if (count > 4) {
+      store(c40, bases[TILE + 4] + o0);
+      store(c41, bases[TILE + 4] + o1);
+    }
+    if (count > 5) {
+      store(c50, bases[TILE + 5] + o0);
+      store(c51, bases[TILE + 5] + o1);
+    }
+  }
+
+  /** Six positions × the last output block blk (when the blocks are odd). */
+  private void tile1(float[] src, int[] bases, int count, int blk, int outPlane) {
+    int x0 = bases[0];
+    int x1 = bases[1];
+    int x2 = bases[2];
+    int x3 = bases[3];
+    int x4 = bases[4];
+    int x5 = bases[5];
+    FloatVector bias0 = FloatVector.fromArray(S, bias, blk * VL);
+    FloatVector c0 = bias0;
+    FloatVector c1 = bias0;
+    FloatVector c2 = bias0;
+    FloatVector c3 = bias0;
+    FloatVector c4 = bias0;
+    FloatVector c5 = bias0;
+    float[] wt = packed;
+    int wi = blk * VL * k;
+    int[] o = offs;
+    for (int kk = 0; kk < k; kk++, wi += VL) {
+      int off = o[kk];
+      FloatVector w0 = FloatVector.fromArray(S, wt, wi);
+      c0 = FloatVector.broadcast(S, src[x0 + off]).fma(w0, c0);
+      c1 = FloatVector.broadcast(S, src[x1 + off]).fma(w0, c1);
+      c2 = FloatVector.broadcast(S, src[x2 + off]).fma(w0, c2);
+      c3 = FloatVector.broadcast(S, src[x3 + off]).fma(w0, c3);
+      c4 = FloatVector.broadcast(S, src[x4 + off]).fma(w0, c4);
+      c5 = FloatVector.broadcast(S, src[x5 + off]).fma(w0, c5);
+    }
+    int o0 = blk * outPlane;
+    store(c0, bases[TILE] + o0);
+    if (count > 1) {
+      store(c1, bases[TILE + 1] + o0);
+    }
+    if (count > 2) {
+      store(c2, bases[TILE + 2] + o0);
+    }
+    if (count > 3) {
+      store(c3, bases[TILE + 3] + o0);
+    }
+    if (count > 4) {
+      store(c4, bases[TILE + 4] + o0);
+    }
+    if (count > 5) {
+      store(c5, bases[TILE + 5] + o0);
+    }
+  }
+
+  /** y[at..at+VL) = act(v + res[at..at+VL)). */
+  private void store(FloatVector v, int at) {
+    if (res != null) {
+      v = v.add(FloatVector.fromArray(S, res, at));
+    }
+    if (Sgemm.vectorActivation(act)) {
+      Sgemm.activate(v, act, p, q).intoArray(y, at);
+    } else {
+      v.intoArray(y, at);
+      for (int i = at; i < at + VL; i++) {
+        y[i] = Activation.apply(act, y[i], p, q);
+      }
+    }
+  }
+}
