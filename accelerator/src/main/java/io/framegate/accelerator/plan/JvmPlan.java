@@ -34,6 +34,9 @@ public final class JvmPlan implements ExecutionPlan {
     Step compile(
         Operator op, NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out);
 
+    /** Called once with the whole graph before its nodes are compiled, in order. */
+    default void prepare(Graph graph) {}
+
     StepCompiler REFERENCE = Operator::compile;
   }
 
@@ -87,6 +90,7 @@ public final class JvmPlan implements ExecutionPlan {
         outputBuffer[i] = a.bufferOf().get(name);
       }
     }
+    compiler.prepare(graph);
     List<Step> compiled = new ArrayList<>();
     List<String> names = new ArrayList<>();
     List<Node> nodes = new ArrayList<>();

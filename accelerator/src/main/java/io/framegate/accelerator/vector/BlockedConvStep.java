@@ -207,8 +207,10 @@ final class BlockedConvStep implements Step {
         int blk = 2 * pair;
         if (blk + 1 < blocks) {
           tile2(src, bases, count, blk, outPlane);
+          finish(bases, count, blk, 2, outPlane);
         } else {
           tile1(src, bases, count, blk, outPlane);
+          finish(bases, count, blk, 1, outPlane);
         }
       }
     }
@@ -264,27 +266,27 @@ final class BlockedConvStep implements Step {
     }
     int o0 = blk * outPlane;
     int o1 = o0 + outPlane;
-    store(c00, bases[TILE] + o0);
-    store(c01, bases[TILE] + o1);
+    c00.intoArray(y, bases[TILE] + o0);
+    c01.intoArray(y, bases[TILE] + o1);
     if (count > 1) {
-      store(c10, bases[TILE + 1] + o0);
-      store(c11, bases[TILE + 1] + o1);
+      c10.intoArray(y, bases[TILE + 1] + o0);
+      c11.intoArray(y, bases[TILE + 1] + o1);
     }
     if (count > 2) {
-      store(c20, bases[TILE + 2] + o0);
-      store(c21, bases[TILE + 2] + o1);
+      c20.intoArray(y, bases[TILE + 2] + o0);
+      c21.intoArray(y, bases[TILE + 2] + o1);
     }
     if (count > 3) {
-      store(c30, bases[TILE + 3] + o0);
-      store(c31, bases[TILE + 3] + o1);
+      c30.intoArray(y, bases[TILE + 3] + o0);
+      c31.intoArray(y, bases[TILE + 3] + o1);
     }
     if (count > 4) {
-      store(c40, bases[TILE + 4] + o0);
-      store(c41, bases[TILE + 4] + o1);
+      c40.intoArray(y, bases[TILE + 4] + o0);
+      c41.intoArray(y, bases[TILE + 4] + o1);
     }
     if (count > 5) {
-      store(c50, bases[TILE + 5] + o0);
-      store(c51, bases[TILE + 5] + o1);
+      c50.intoArray(y, bases[TILE + 5] + o0);
+      c51.intoArray(y, bases[TILE + 5] + o1);
     }
   }
 
@@ -317,35 +319,50 @@ final class BlockedConvStep implements Step {
       c5 = FloatVector.broadcast(S, src[x5 + off]).fma(w0, c5);
     }
     int o0 = blk * outPlane;
-    store(c0, bases[TILE] + o0);
+    c0.intoArray(y, bases[TILE] + o0);
     if (count > 1) {
-      store(c1, bases[TILE + 1] + o0);
+      c1.intoArray(y, bases[TILE + 1] + o0);
     }
     if (count > 2) {
-      store(c2, bases[TILE + 2] + o0);
+      c2.intoArray(y, bases[TILE + 2] + o0);
     }
     if (count > 3) {
-      store(c3, bases[TILE + 3] + o0);
+      c3.intoArray(y, bases[TILE + 3] + o0);
     }
     if (count > 4) {
-      store(c4, bases[TILE + 4] + o0);
+      c4.intoArray(y, bases[TILE + 4] + o0);
     }
     if (count > 5) {
-      store(c5, bases[TILE + 5] + o0);
+      c5.intoArray(y, bases[TILE + 5] + o0);
     }
   }
 
-  /** y[at..at+VL) = act(v + res[at..at+VL)). */
-  private void store(FloatVector v, int at) {
-    if (res != null) {
-      v = v.add(FloatVector.fromArray(S, res, at));
+  /**
+   * y = act(y + res) over the tile just stored: {@code count} positions × {@code width} blocks.
+   * Done from memory (L1) rather than registers: a vector passed to a method the JIT does not
+   * inline is boxed on the heap, and the tile methods are too large to inline into.
+   */
+  private void finish(int[] bases, int count, int blk, int width, int outPlane) {
+    if (res == null && act == Activation.NONE) {
+      return;
     }
-    if (Sgemm.vectorActivation(act)) {
-      Sgemm.activate(v, act, p, q).intoArray(y, at);
-    } else {
-      v.intoArray(y, at);
-      for (int i = at; i < at + VL; i++) {
-        y[i] = Activation.apply(act, y[i], p, q);
+    boolean vector = Sgemm.vectorActivation(act);
+    for (int b = 0; b < width; b++) {
+      int o = (blk + b) * outPlane;
+      for (int i = 0; i < count; i++) {
+        int at = bases[TILE + i] + o;
+        FloatVector v = FloatVector.fromArray(S, y, at);
+        if (res != null) {
+          v = v.add(FloatVector.fromArray(S, res, at));
+        }
+        if (vector) {
+          Sgemm.activate(v, act, p, q).intoArray(y, at);
+        } else {
+          v.intoArray(y, at);
+          for (int j = at; j < at + VL; j++) {
+            y[j] = Activation.apply(act, y[j], p, q);
+          }
+        }
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.framegate.accelerator.vector;
 
+import io.framegate.accelerator.graph.Graph;
 import io.framegate.accelerator.graph.Node;
 import io.framegate.accelerator.graph.ValueInfo;
 import io.framegate.accelerator.kernel.Activation;
@@ -14,8 +15,10 @@ import io.framegate.accelerator.plan.JvmPlan;
 import io.framegate.accelerator.tensor.DataType;
 import io.framegate.accelerator.tensor.Shapes;
 import io.framegate.accelerator.tensor.Tensor;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Compiles the nodes the fast backend accelerates (convolutions, fully connected layers,
@@ -26,8 +29,22 @@ import java.util.List;
 final class VectorStepCompiler implements JvmPlan.StepCompiler {
   private final Workspace ws;
 
+  /** Values stored in the blocked layout (see {@link BlockedLayout}). */
+  private Set<String> blocked = Set.of();
+
   VectorStepCompiler(int threads) {
     this.ws = new Workspace(threads);
+  }
+
+  @Override
+  public void prepare(Graph graph) {
+    blocked = BlockedLayout.plan(graph);
+    int floats = BlockedLayout.conversionFloats(graph, blocked);
+    if (floats > 0) {
+      for (int i = 0; i < 3; i++) {
+        ws.requireLayout(i, floats);
+      }
+    }
   }
 
   @Override
@@ -41,23 +58,102 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     Node node = ctx.node();
     String type = node.opType();
     if (node.domain().equals(Operators.INTERNAL_DOMAIN)) {
-      return type.equals("FusedConv") ? conv(ctx, in, out, true) : null;
+      return type.equals("FusedConv") ? conv(ctx, outputs, in, out, true) : null;
     }
     if (!node.domain().isEmpty()) {
       return null;
     }
     return switch (type) {
-      case "Conv" -> conv(ctx, in, out, false);
+      case "Conv" -> conv(ctx, outputs, in, out, false);
       case "Gemm" -> gemm(ctx, outputs, in, out);
       case "MatMul" -> matmul(ctx, outputs, in, out);
-      case "GlobalAveragePool", "GlobalMaxPool" -> globalPool(ctx, in, out, type);
-      case "MaxPool", "AveragePool" -> pool(ctx, in, out, type.equals("MaxPool"));
+      case "GlobalAveragePool", "GlobalMaxPool" ->
+          inLayout(
+              ctx, outputs, in, out, false, false, false, (i, o) -> globalPool(ctx, i, o, type));
+      case "MaxPool", "AveragePool" ->
+          inLayout(
+              ctx,
+              outputs,
+              in,
+              out,
+              false,
+              false,
+              true,
+              (i, o) -> pool(ctx, i, o, type.equals("MaxPool")));
       case "Add", "Sub", "Mul" -> binary(ctx, outputs, in, out, type);
       default -> activation(ctx, in, out);
     };
   }
 
-  private Step conv(NodeContext ctx, float[][] in, float[][] out, boolean fused) {
+  /** Builds a step over the given input and output arrays. */
+  @FunctionalInterface
+  private interface StepFactory {
+    Step make(float[][] in, float[][] out);
+  }
+
+  /**
+   * A step whose kernel wants input 0 (unless it reads it {@code inPlace} in either layout), input
+   * 3 (a residual) and, if {@code spatialOut}, output 0 in the blocked layout ({@code
+   * kernelBlocked}) or in the plain one: where the stored layout differs, the kernel gets a layout
+   * buffer instead, filled by a copy before it runs or copied out after. Tensors with one position
+   * per channel are the same in both layouts. Returns null when the factory does.
+   */
+  private Step inLayout(
+      NodeContext ctx,
+      List<ValueInfo> outputs,
+      float[][] in,
+      float[][] out,
+      boolean kernelBlocked,
+      boolean inPlace,
+      boolean spatialOut,
+      StepFactory factory) {
+    Node node = ctx.node();
+    boolean touches = blocked.contains(node.input(0)) || blocked.contains(node.outputs().get(0));
+    if (node.inputs().size() > 3 && ctx.hasInput(3)) {
+      touches |= blocked.contains(node.input(3));
+    }
+    if (!touches) {
+      return factory.make(in, out);
+    }
+    float[][] kin = in.clone();
+    float[][] kout = out.clone();
+    List<LayoutStep.Copy> before = new ArrayList<>();
+    List<LayoutStep.Copy> after = new ArrayList<>();
+    int[] inputs = node.inputs().size() > 3 ? new int[] {0, 3} : new int[] {0};
+    for (int i : inputs) {
+      if (!ctx.hasInput(i) || (i == 0 && kernelBlocked && inPlace)) {
+        continue;
+      }
+      int[] shape = ctx.shape(i);
+      if (blocked.contains(node.input(i)) != kernelBlocked && spatial(shape)) {
+        kin[i] = ws.layout(i == 0 ? 0 : 1);
+        before.add(copy(in[i], kin[i], shape, kernelBlocked));
+      }
+    }
+    int[] yShape = outputs.get(0).shape();
+    if (spatialOut && blocked.contains(node.outputs().get(0)) != kernelBlocked && spatial(yShape)) {
+      kout[0] = ws.layout(2);
+      after.add(copy(kout[0], out[0], yShape, !kernelBlocked));
+    }
+    Step step = factory.make(kin, kout);
+    if (step == null || (before.isEmpty() && after.isEmpty())) {
+      return step;
+    }
+    return new LayoutStep(before, step, after);
+  }
+
+  /** A 4-D tensor with more than one position per channel: its two layouts differ. */
+  private static boolean spatial(int[] shape) {
+    return shape.length == 4 && shape[2] * shape[3] > 1;
+  }
+
+  private static LayoutStep.Copy copy(float[] src, float[] dst, int[] shape, boolean toBlocked) {
+    return new LayoutStep.Copy(
+        src, dst, shape[2] * shape[3], shape[0] * shape[1] / Blocked.VL, toBlocked);
+  }
+
+  private Step conv(
+      NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out, boolean fused) {
     if (ctx.constant(1) == null || (ctx.hasInput(2) && ctx.constant(2) == null)) {
       return null;
     }
@@ -73,18 +169,50 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
       p = ctx.attrs().getFloat("alpha", 0);
       q = ctx.attrs().getFloat("beta", 0);
     }
-    float[] x = in[0];
     float[] w = in[1];
     float[] bias = ctx.hasInput(2) ? in[2] : null;
-    float[] res = fused && ctx.hasInput(3) ? in[3] : null;
-    float[] y = out[0];
-    if (g.depthwise()) {
-      return new DepthwiseStep(g, x, w, bias, res, y, act, p, q, ws);
+    boolean hasRes = fused && ctx.hasInput(3);
+    int a = act;
+    float pp = p;
+    float qq = q;
+    boolean xBlocked = blocked.contains(ctx.node().input(0));
+    if (!g.depthwise()
+        && g.groups() == 1
+        && Blocked.fits(g.m())
+        && (xBlocked
+            || blocked.contains(ctx.node().outputs().get(0))
+            || (hasRes && blocked.contains(ctx.node().input(3))))) {
+      // the direct convolution reads x in place, in either layout, and writes y blocked
+      return inLayout(
+          ctx,
+          outputs,
+          in,
+          out,
+          true,
+          true,
+          true,
+          (i, o) ->
+              new BlockedConvStep(
+                  g, i[0], xBlocked, w, bias, hasRes ? i[3] : null, o[0], a, pp, qq, ws));
     }
-    if (WinogradStep.suits(g)) {
-      return new WinogradStep(g, x, w, bias, res, y, act, p, q, ws);
-    }
-    return new ConvStep(g, x, w, bias, res, y, act, p, q, ws);
+    return inLayout(
+        ctx,
+        outputs,
+        in,
+        out,
+        false,
+        false,
+        true,
+        (i, o) -> {
+          float[] res = hasRes ? i[3] : null;
+          if (g.depthwise()) {
+            return new DepthwiseStep(g, i[0], w, bias, res, o[0], a, pp, qq, ws);
+          }
+          if (WinogradStep.suits(g)) {
+            return new WinogradStep(g, i[0], w, bias, res, o[0], a, pp, qq, ws);
+          }
+          return new ConvStep(g, i[0], w, bias, res, o[0], a, pp, qq, ws);
+        });
   }
 
   /** Gemm with constant B: Y = α·A·B' + β·C, A not transposed. */

@@ -1,0 +1,226 @@
+package io.framegate.accelerator.vector;
+
+import io.framegate.accelerator.graph.Graph;
+import io.framegate.accelerator.graph.Node;
+import io.framegate.accelerator.graph.ValueInfo;
+import io.framegate.accelerator.op.Operators;
+import io.framegate.accelerator.tensor.Shapes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which values of a graph the fast backend stores in the {@link Blocked blocked} layout. A value is
+ * blocked when it is a 4-D activation whose channels fill whole vectors, and every node that writes
+ * or reads it either has a blocked kernel (convolutions, pooling) or does not care about the layout
+ * (element-wise operations on tensors of one shape, concatenation of channels), and the
+ * layout-blind nodes see one layout on all their tensors. Graph inputs and outputs stay plain, and
+ * so does everything next to a node that needs the plain layout (reshapes, matrix products...).
+ */
+final class BlockedLayout {
+  private BlockedLayout() {}
+
+  /** How a node relates to the blocked layout. */
+  enum Kind {
+    /** Has a blocked kernel for its main input and output. */
+    BLOCKED,
+    /** Gives the same bytes in either layout, as long as all its tensors share one. */
+    EITHER,
+    /** Needs the plain layout. */
+    PLAIN
+  }
+
+  private static final Set<String> UNARY =
+      Set.of(
+          "Relu",
+          "LeakyRelu",
+          "Clip",
+          "Sigmoid",
+          "Tanh",
+          "HardSigmoid",
+          "HardSwish",
+          "Elu",
+          "Selu",
+          "Softplus",
+          "Neg",
+          "Abs",
+          "Exp",
+          "Sqrt",
+          "Erf");
+
+  private static final Set<String> BINARY = Set.of("Add", "Sub", "Mul", "Div", "Max", "Min");
+
+  /** The values to store blocked. */
+  static Set<String> plan(Graph g) {
+    Map<String, Node> producer = new HashMap<>();
+    Map<String, List<Node>> consumers = new HashMap<>();
+    for (Node n : g.nodes()) {
+      for (String o : n.outputs()) {
+        producer.put(o, n);
+      }
+      for (String i : n.inputs()) {
+        if (!i.isEmpty()) {
+          consumers.computeIfAbsent(i, v -> new ArrayList<>()).add(n);
+        }
+      }
+    }
+    Set<String> boundary = new HashSet<>();
+    for (ValueInfo v : g.inputs()) {
+      boundary.add(v.name());
+    }
+    for (ValueInfo v : g.outputs()) {
+      boundary.add(v.name());
+    }
+    Map<Node, Kind> kinds = new HashMap<>();
+    for (Node n : g.nodes()) {
+      kinds.put(n, kind(g, n));
+    }
+    Set<String> blocked = new HashSet<>();
+    for (Map.Entry<String, Node> e : producer.entrySet()) {
+      String v = e.getKey();
+      if (boundary.contains(v) || !candidate(g, v) || kinds.get(e.getValue()) == Kind.PLAIN) {
+        continue;
+      }
+      boolean all = true;
+      for (Node c : consumers.getOrDefault(v, List.of())) {
+        all &= kinds.get(c) != Kind.PLAIN;
+      }
+      if (all) {
+        blocked.add(v);
+      }
+    }
+    // a layout-blind node must see one layout: if its tensors disagree, they all stay plain
+    for (boolean changed = true; changed; ) {
+      changed = false;
+      for (Node n : g.nodes()) {
+        if (kinds.get(n) != Kind.EITHER) {
+          continue;
+        }
+        List<String> tensors = new ArrayList<>();
+        for (String v : n.inputs()) {
+          if (!v.isEmpty() && !g.constants().containsKey(v) && candidate(g, v)) {
+            tensors.add(v);
+          }
+        }
+        tensors.addAll(n.outputs());
+        boolean any = tensors.stream().anyMatch(blocked::contains);
+        boolean every = tensors.stream().allMatch(blocked::contains);
+        if (any && !every) {
+          blocked.removeAll(tensors);
+          changed = true;
+        }
+      }
+    }
+    return blocked;
+  }
+
+  /** A 4-D float activation with more than one position whose channels fill whole vectors. */
+  static boolean candidate(Graph g, String v) {
+    if (g.constants().containsKey(v)) {
+      return false;
+    }
+    int[] s = g.value(v).shape();
+    return s != null && s.length == 4 && Blocked.fits(s[1]) && s[2] * s[3] > 1;
+  }
+
+  static Kind kind(Graph g, Node n) {
+    String type = n.opType();
+    boolean internal = n.domain().equals(Operators.INTERNAL_DOMAIN);
+    if (!internal && !n.domain().isEmpty()) {
+      return Kind.PLAIN;
+    }
+    if (internal) {
+      return type.equals("FusedConv") ? convKind(g, n) : Kind.PLAIN;
+    }
+    return switch (type) {
+      case "Conv" -> convKind(g, n);
+      case "MaxPool", "AveragePool" ->
+          n.outputs().size() == 1 && rank(g, n.input(0)) == 4 && channelsFit(g, n.input(0))
+              ? Kind.BLOCKED
+              : Kind.PLAIN;
+      case "GlobalAveragePool", "GlobalMaxPool" ->
+          rank(g, n.input(0)) == 4 && channelsFit(g, n.input(0)) ? Kind.BLOCKED : Kind.PLAIN;
+      case "Concat" -> concatKind(g, n);
+      default -> {
+        if (UNARY.contains(type) && n.outputs().size() == 1) {
+          yield Kind.EITHER;
+        }
+        if (BINARY.contains(type) && n.inputs().size() == 2) {
+          int[] a = g.value(n.input(0)).shape();
+          int[] b = g.value(n.input(1)).shape();
+          boolean constant =
+              g.constants().containsKey(n.input(0)) || g.constants().containsKey(n.input(1));
+          yield java.util.Arrays.equals(a, b) && !constant ? Kind.EITHER : Kind.PLAIN;
+        }
+        yield Kind.PLAIN;
+      }
+    };
+  }
+
+  private static Kind convKind(Graph g, Node n) {
+    if (rank(g, n.input(0)) != 4
+        || !g.constants().containsKey(n.input(1))
+        || (n.inputs().size() > 2
+            && !n.input(2).isEmpty()
+            && !g.constants().containsKey(n.input(2)))) {
+      return Kind.PLAIN;
+    }
+    int[] w = g.value(n.input(1)).shape();
+    int[] x = g.value(n.input(0)).shape();
+    long group = n.attributes().getInt("group", 1);
+    boolean depthwise = group == x[1] && w[0] == x[1] && w[1] == 1;
+    if (depthwise) {
+      return Blocked.fits(x[1]) ? Kind.BLOCKED : Kind.PLAIN;
+    }
+    return group == 1 && Blocked.fits(w[0]) ? Kind.BLOCKED : Kind.PLAIN;
+  }
+
+  /** Concatenating whole channel blocks of 4-D tensors moves the same bytes in both layouts. */
+  private static Kind concatKind(Graph g, Node n) {
+    long axis = n.attributes().getInt("axis", 0);
+    if (axis != 1 && axis != -3) {
+      return Kind.PLAIN;
+    }
+    for (String v : n.inputs()) {
+      if (v.isEmpty() || rank(g, v) != 4 || !channelsFit(g, v)) {
+        return Kind.PLAIN;
+      }
+    }
+    return Kind.EITHER;
+  }
+
+  private static int rank(Graph g, String v) {
+    int[] s = g.value(v).shape();
+    return s == null ? -1 : s.length;
+  }
+
+  private static boolean channelsFit(Graph g, String v) {
+    return Blocked.fits(g.value(v).shape()[1]);
+  }
+
+  /**
+   * Floats of the largest tensor a node with a blocked kernel reads or writes next to a blocked
+   * value: the most a layout conversion ever holds (0 when the graph has no blocked value).
+   */
+  static int conversionFloats(Graph g, Set<String> blocked) {
+    int most = 0;
+    for (Node n : g.nodes()) {
+      if (kind(g, n) != Kind.BLOCKED) {
+        continue;
+      }
+      List<String> tensors = new ArrayList<>(List.of(n.input(0), n.outputs().get(0)));
+      if (n.inputs().size() > 3 && !n.input(3).isEmpty()) {
+        tensors.add(n.input(3));
+      }
+      if (tensors.stream().anyMatch(blocked::contains)) {
+        for (String v : tensors) {
+          most = Math.max(most, Shapes.size(g.value(v).shape()));
+        }
+      }
+    }
+    return most;
+  }
+}
