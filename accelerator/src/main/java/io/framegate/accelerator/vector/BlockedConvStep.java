@@ -191,17 +191,32 @@ final class BlockedConvStep implements Step {
     int inImage = g.c() * hp * wp;
     int outPlane = g.p() * VL;
     int outImage = blocks * outPlane;
+    // the position of the tile's first output, advanced one position at a time (no divisions)
+    int pos = t0 * TILE;
+    int n = pos / g.p();
+    int local = pos - n * g.p();
+    int oi = local / g.ow();
+    int oj = local - oi * g.ow();
     for (int t = t0; t < t1; t++) {
-      int first = t * TILE;
-      int count = Math.min(TILE, positions - first);
+      int count = Math.min(TILE, positions - t * TILE);
       for (int i = 0; i < TILE; i++) {
-        int pos = first + Math.min(i, count - 1);
-        int n = pos / g.p();
-        int local = pos - n * g.p();
-        int oi = local / g.ow();
-        int oj = local - oi * g.ow();
-        bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
-        bases[TILE + i] = n * outImage + local * VL;
+        if (i < count) {
+          bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
+          bases[TILE + i] = n * outImage + local * VL;
+          local++;
+          if (++oj == g.ow()) {
+            oj = 0;
+            if (++oi == g.oh()) {
+              oi = 0;
+              local = 0;
+              n++;
+            }
+          }
+        } else {
+          // past the last position: repeat the last one (read, never stored)
+          bases[i] = bases[i - 1];
+          bases[TILE + i] = bases[TILE + i - 1];
+        }
       }
       for (int pair = pair0; pair < pair1; pair++) {
         int blk = 2 * pair;
