@@ -7,8 +7,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A direct convolution (one group) into the {@link Blocked blocked} layout: a register tile of six
- * output positions × two blocks of VL output channels accumulates {@code Σ_kk x(pos, kk) ·
+ * A direct convolution (one group) computed in the {@link Blocked blocked} layout: a register tile
+ * of six output positions × two blocks of VL output channels accumulates {@code Σ_kk x(pos, kk) ·
  * W(kk)[block]} over every (input channel, tap) pair kk, broadcasting one input value per position
  * against two weight vectors. The input is read in place, plain or blocked, through a table of
  * per-kk offsets, so nothing is lowered; it is copied only when the convolution pads it. Any kernel
@@ -33,6 +33,7 @@ final class BlockedConvStep implements Step {
   private final float[] bias;
   private final float[] res;
   private final float[] y;
+  private final boolean blockedOut;
   private final int act;
   private final float p;
   private final float q;
@@ -61,7 +62,8 @@ final class BlockedConvStep implements Step {
    * @param blockedIn whether x is blocked (C a multiple of VL) or plain
    * @param w weights M×C×KH×KW
    * @param bias M values or null
-   * @param res blocked residual with the output's shape, or null
+   * @param res residual with the output's shape and layout, or null
+   * @param blockedOut whether y (and res) are blocked or plain
    */
   BlockedConvStep(
       ConvGeometry g,
@@ -71,6 +73,7 @@ final class BlockedConvStep implements Step {
       float[] bias,
       float[] res,
       float[] y,
+      boolean blockedOut,
       int act,
       float p,
       float q,
@@ -83,6 +86,7 @@ final class BlockedConvStep implements Step {
     this.blockedIn = blockedIn;
     this.res = res;
     this.y = y;
+    this.blockedOut = blockedOut;
     this.act = act;
     this.p = p;
     this.q = q;
@@ -126,8 +130,11 @@ final class BlockedConvStep implements Step {
           int items = groups * chunks;
           for (int s = lo; s < hi; s++) {
             int[] bases = ws.ints(s);
+            for (int i = 0; i < TILE; i++) {
+              bases[3 * TILE + i] = i * 2 * VL;
+            }
             for (int item = ws.claimItem(); item < items; item = ws.claimItem()) {
-              work(item, bases);
+              work(item, bases, s);
             }
           }
         };
@@ -180,7 +187,7 @@ final class BlockedConvStep implements Step {
   }
 
   /** One item: a chunk of position tiles × a group of output-block pairs. */
-  private void work(int item, int[] bases) {
+  private void work(int item, int[] bases, int slot) {
     int group = item % groups;
     int chunk = item / groups;
     int t0 = chunk * tilesPerChunk;
@@ -203,6 +210,7 @@ final class BlockedConvStep implements Step {
         if (i < count) {
           bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
           bases[TILE + i] = n * outImage + local * VL;
+          bases[2 * TILE + i] = n * g.m() * g.p() + local;
           local++;
           if (++oj == g.ow()) {
             oj = 0;
@@ -216,23 +224,37 @@ final class BlockedConvStep implements Step {
           // past the last position: repeat the last one (read, never stored)
           bases[i] = bases[i - 1];
           bases[TILE + i] = bases[TILE + i - 1];
+          bases[2 * TILE + i] = bases[2 * TILE + i - 1];
         }
       }
       for (int pair = pair0; pair < pair1; pair++) {
         int blk = 2 * pair;
-        if (blk + 1 < blocks) {
-          tile2(src, bases, count, blk, outPlane);
-          finish(bases, count, blk, 2, outPlane);
+        int width = blk + 1 < blocks ? 2 : 1;
+        if (blockedOut) {
+          int o0 = blk * outPlane;
+          if (width == 2) {
+            tile2(src, bases, count, blk, y, TILE, o0, o0 + outPlane);
+          } else {
+            tile1(src, bases, count, blk, y, TILE, o0);
+          }
+          finish(bases, count, blk, width, outPlane);
         } else {
-          tile1(src, bases, count, blk, outPlane);
-          finish(bases, count, blk, 1, outPlane);
+          // plain output: the tile goes through scratch, then each channel's run of positions
+          float[] scratch = ws.edge(slot);
+          if (width == 2) {
+            tile2(src, bases, count, blk, scratch, 3 * TILE, 0, VL);
+          } else {
+            tile1(src, bases, count, blk, scratch, 3 * TILE, 0);
+          }
+          finishPlain(scratch, bases, count, blk, width);
         }
       }
     }
   }
 
   /** Six positions × output blocks blk and blk+1. */
-  private void tile2(float[] src, int[] bases, int count, int blk, int outPlane) {
+  private void tile2(
+      float[] src, int[] bases, int count, int blk, float[] dst, int ob, int o0, int o1) {
     int x0 = bases[0];
     int x1 = bases[1];
     int x2 = bases[2];
@@ -279,34 +301,32 @@ final class BlockedConvStep implements Step {
       c50 = v.fma(w0, c50);
       c51 = v.fma(w1, c51);
     }
-    int o0 = blk * outPlane;
-    int o1 = o0 + outPlane;
-    c00.intoArray(y, bases[TILE] + o0);
-    c01.intoArray(y, bases[TILE] + o1);
+    c00.intoArray(dst, bases[ob] + o0);
+    c01.intoArray(dst, bases[ob] + o1);
     if (count > 1) {
-      c10.intoArray(y, bases[TILE + 1] + o0);
-      c11.intoArray(y, bases[TILE + 1] + o1);
+      c10.intoArray(dst, bases[ob + 1] + o0);
+      c11.intoArray(dst, bases[ob + 1] + o1);
     }
     if (count > 2) {
-      c20.intoArray(y, bases[TILE + 2] + o0);
-      c21.intoArray(y, bases[TILE + 2] + o1);
+      c20.intoArray(dst, bases[ob + 2] + o0);
+      c21.intoArray(dst, bases[ob + 2] + o1);
     }
     if (count > 3) {
-      c30.intoArray(y, bases[TILE + 3] + o0);
-      c31.intoArray(y, bases[TILE + 3] + o1);
+      c30.intoArray(dst, bases[ob + 3] + o0);
+      c31.intoArray(dst, bases[ob + 3] + o1);
     }
     if (count > 4) {
-      c40.intoArray(y, bases[TILE + 4] + o0);
-      c41.intoArray(y, bases[TILE + 4] + o1);
+      c40.intoArray(dst, bases[ob + 4] + o0);
+      c41.intoArray(dst, bases[ob + 4] + o1);
     }
     if (count > 5) {
-      c50.intoArray(y, bases[TILE + 5] + o0);
-      c51.intoArray(y, bases[TILE + 5] + o1);
+      c50.intoArray(dst, bases[ob + 5] + o0);
+      c51.intoArray(dst, bases[ob + 5] + o1);
     }
   }
 
   /** Six positions × the last output block blk (when the blocks are odd). */
-  private void tile1(float[] src, int[] bases, int count, int blk, int outPlane) {
+  private void tile1(float[] src, int[] bases, int count, int blk, float[] dst, int ob, int o0) {
     int x0 = bases[0];
     int x1 = bases[1];
     int x2 = bases[2];
@@ -333,22 +353,43 @@ final class BlockedConvStep implements Step {
       c4 = FloatVector.broadcast(S, src[x4 + off]).fma(w0, c4);
       c5 = FloatVector.broadcast(S, src[x5 + off]).fma(w0, c5);
     }
-    int o0 = blk * outPlane;
-    c0.intoArray(y, bases[TILE] + o0);
+    c0.intoArray(dst, bases[ob] + o0);
     if (count > 1) {
-      c1.intoArray(y, bases[TILE + 1] + o0);
+      c1.intoArray(dst, bases[ob + 1] + o0);
     }
     if (count > 2) {
-      c2.intoArray(y, bases[TILE + 2] + o0);
+      c2.intoArray(dst, bases[ob + 2] + o0);
     }
     if (count > 3) {
-      c3.intoArray(y, bases[TILE + 3] + o0);
+      c3.intoArray(dst, bases[ob + 3] + o0);
     }
     if (count > 4) {
-      c4.intoArray(y, bases[TILE + 4] + o0);
+      c4.intoArray(dst, bases[ob + 4] + o0);
     }
     if (count > 5) {
-      c5.intoArray(y, bases[TILE + 5] + o0);
+      c5.intoArray(dst, bases[ob + 5] + o0);
+    }
+  }
+
+  /**
+   * Plain output: y(n, c, pos) = act(t + res(n, c, pos)) for the tile's {@code count} positions ×
+   * {@code width} blocks of channels, from the tile in {@code t} ({@code [position][2·VL]}).
+   */
+  private void finishPlain(float[] t, int[] bases, int count, int blk, int width) {
+    int plane = g.p();
+    for (int b = 0; b < width; b++) {
+      for (int lane = 0; lane < VL; lane++) {
+        int c = (blk + b) * VL + lane;
+        int from = b * VL + lane;
+        for (int i = 0; i < count; i++) {
+          int at = bases[2 * TILE + i] + c * plane;
+          float v = t[i * 2 * VL + from];
+          if (res != null) {
+            v += res[at];
+          }
+          y[at] = Activation.apply(act, v, p, q);
+        }
+      }
     }
   }
 

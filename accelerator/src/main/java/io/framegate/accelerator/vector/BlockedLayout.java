@@ -224,25 +224,39 @@ final class BlockedLayout {
   }
 
   /**
-   * Floats of the largest tensor a node with a blocked kernel reads or writes next to a blocked
-   * value: the most a layout conversion ever holds (0 when the graph has no blocked value).
+   * Floats each layout buffer must hold: [0] an input of a depthwise convolution or pooling, [1] a
+   * residual, [2] an output, over the nodes with blocked kernels that may convert them. Direct
+   * convolutions read their input and write their output in place in either layout; only a residual
+   * stored in the other layout than their output is converted.
    */
-  static int conversionFloats(Graph g, Set<String> blocked) {
-    int most = 0;
+  static int[] conversionFloats(Graph g, Set<String> blocked) {
+    int[] most = new int[3];
     for (Node n : g.nodes()) {
       if (kind(g, n) != Kind.BLOCKED) {
         continue;
       }
-      List<String> tensors = new ArrayList<>(List.of(n.input(0), n.outputs().get(0)));
-      if (n.inputs().size() > 3 && !n.input(3).isEmpty()) {
-        tensors.add(n.input(3));
+      boolean conv = n.opType().equals("Conv") || n.opType().equals("FusedConv");
+      boolean direct = conv && n.attributes().getInt("group", 1) == 1;
+      String res = n.inputs().size() > 3 && !n.input(3).isEmpty() ? n.input(3) : null;
+      boolean touches =
+          blocked.contains(n.input(0))
+              || blocked.contains(n.outputs().get(0))
+              || (res != null && blocked.contains(res));
+      if (!direct && !touches) {
+        continue;
       }
-      if (tensors.stream().anyMatch(blocked::contains)) {
-        for (String v : tensors) {
-          most = Math.max(most, Shapes.size(g.value(v).shape()));
-        }
+      if (!direct) {
+        most[0] = Math.max(most[0], size(g, n.input(0)));
+        most[2] = Math.max(most[2], size(g, n.outputs().get(0)));
+      }
+      if (res != null) {
+        most[1] = Math.max(most[1], size(g, res));
       }
     }
     return most;
+  }
+
+  private static int size(Graph g, String v) {
+    return Shapes.size(g.value(v).shape());
   }
 }

@@ -39,11 +39,9 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
   @Override
   public void prepare(Graph graph) {
     blocked = BlockedLayout.plan(graph);
-    int floats = BlockedLayout.conversionFloats(graph, blocked);
-    if (floats > 0) {
-      for (int i = 0; i < 3; i++) {
-        ws.requireLayout(i, floats);
-      }
+    int[] floats = BlockedLayout.conversionFloats(graph, blocked);
+    for (int i = 0; i < floats.length; i++) {
+      ws.requireLayout(i, floats[i]);
     }
   }
 
@@ -112,7 +110,7 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     if (node.inputs().size() > 3 && ctx.hasInput(3)) {
       touches |= blocked.contains(node.input(3));
     }
-    if (!touches) {
+    if (!touches && !kernelBlocked) {
       return factory.make(in, out);
     }
     float[][] kin = in.clone();
@@ -179,21 +177,21 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     if (!g.depthwise()
         && g.groups() == 1
         && Blocked.fits(g.m())
-        && (xBlocked
-            || blocked.contains(ctx.node().outputs().get(0))
-            || (hasRes && blocked.contains(ctx.node().input(3))))) {
-      // the direct convolution reads x in place, in either layout, and writes y blocked
-      return inLayout(
-          ctx,
-          outputs,
-          in,
-          out,
-          true,
-          true,
-          true,
-          (i, o) ->
-              new BlockedConvStep(
-                  g, i[0], xBlocked, w, bias, hasRes ? i[3] : null, o[0], a, pp, qq, ws));
+        && ctx.shape(0).length == 4
+        && !WinogradStep.suits(g)) {
+      // the direct convolution reads x in place and writes y in whichever layout it is stored in;
+      // faster than lowering even between plain tensors, except where Winograd applies
+      String yName = ctx.node().outputs().get(0);
+      boolean yBlocked = blocked.contains(yName);
+      float[] res = hasRes ? in[3] : null;
+      List<LayoutStep.Copy> before = new ArrayList<>();
+      if (hasRes && blocked.contains(ctx.node().input(3)) != yBlocked && spatial(ctx.shape(3))) {
+        res = ws.layout(1);
+        before.add(copy(in[3], res, ctx.shape(3), yBlocked));
+      }
+      Step step =
+          new BlockedConvStep(g, in[0], xBlocked, w, bias, res, out[0], yBlocked, a, pp, qq, ws);
+      return before.isEmpty() ? step : new LayoutStep(before, step, List.of());
     }
     return inLayout(
         ctx,

@@ -25,7 +25,7 @@ final class Workspace {
     this.slots = slots;
     edges = new float[slots][Sgemm.MR * Sgemm.NR];
     planes = new float[slots][0];
-    ints = new int[slots][2 * BlockedConvStep.TILE];
+    ints = new int[slots][4 * BlockedConvStep.TILE];
   }
 
   /** The slot's table of a register tile's input and output positions. */

@@ -205,12 +205,19 @@ class VectorKernelsTest {
       // the direct convolution writes the blocked layout; read back through a plain copy
       float[] resB = hasRes ? Blocked.blocked(res, n, m, oh * ow) : null;
       float[] gotB = new float[size];
-      Step plainIn = new BlockedConvStep(g, x, false, wt, bias, resB, gotB, act, p, q, ws);
-      steps.put("blocked from plain", blockedOut(plainIn, gotB, got, n, m, oh * ow));
+      Step plainIn = new BlockedConvStep(g, x, false, wt, bias, resB, gotB, true, act, p, q, ws);
+      steps.put("direct, plain to blocked", blockedOut(plainIn, gotB, got, n, m, oh * ow));
+      steps.put(
+          "direct, plain to plain",
+          new BlockedConvStep(g, x, false, wt, bias, res, got, false, act, p, q, ws));
       if (Blocked.fits(c)) {
         float[] xB = Blocked.blocked(x, n, c, h * w);
-        Step blockedIn = new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, act, p, q, ws);
-        steps.put("blocked", blockedOut(blockedIn, gotB, got, n, m, oh * ow));
+        Step blockedIn =
+            new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, true, act, p, q, ws);
+        steps.put("direct, blocked to blocked", blockedOut(blockedIn, gotB, got, n, m, oh * ow));
+        steps.put(
+            "direct, blocked to plain",
+            new BlockedConvStep(g, xB, true, wt, bias, res, got, false, act, p, q, ws));
       }
     }
     for (Map.Entry<String, Step> e : steps.entrySet()) {
