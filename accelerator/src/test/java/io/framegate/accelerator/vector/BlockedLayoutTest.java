@@ -1,0 +1,135 @@
+package io.framegate.accelerator.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.framegate.accelerator.Model;
+import io.framegate.accelerator.backend.ReferenceBackend;
+import io.framegate.accelerator.graph.Graph;
+import io.framegate.accelerator.graph.Node;
+import io.framegate.accelerator.graph.ValueInfo;
+import io.framegate.accelerator.plan.ExecutionPlan;
+import io.framegate.accelerator.tensor.Tensor;
+import io.framegate.accelerator.testing.OnnxModelBuilder;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which values the fast backend stores blocked, on a small network that mixes every kind of node:
+ * blocked kernels (direct and depthwise convolutions, pooling), layout-blind ones (activations,
+ * sums, concatenation) and plain ones (Winograd convolutions, flatten, dense).
+ */
+class BlockedLayoutTest {
+  private static final int C = 2 * Blocked.VL;
+
+  private static byte[] model() {
+    OnnxModelBuilder b = new OnnxModelBuilder("mixed", 13, 5);
+    String x = b.input("x", 3, 15, 13);
+    String stem = b.relu(b.conv(x, C, 3, 2, 1)); // direct, plain image in
+    String dw = b.relu(b.conv(stem, C, 3, 1, 1, C, 1, true)); // depthwise
+    String pw = b.conv(dw, C, 1, 1, 0); // 1×1 direct
+    String sum = b.add(pw, stem); // layout-blind, both inputs blocked
+    String pooled = b.maxPool(sum, 3, 2, 1);
+    String wide = b.concat(b.conv(pooled, C, 1, 1, 0), pooled); // channel concat of blocks
+    String wino = b.relu(b.conv(b.conv(wide, C, 1, 1, 0), C, 3, 1, 1)); // Winograd: plain
+    String y = b.gemm(b.flatten(b.globalAvgPool(b.conv(wino, C, 1, 1, 0))), 7);
+    return b.output(y).toBytes();
+  }
+
+  private static Graph graph(int batch) {
+    return Model.load(model(), "mixed").specialize(batch);
+  }
+
+  @Test
+  void blocksTheValuesBetweenBlockedKernelsAndKeepsTheRestPlain() {
+    Graph g = graph(2);
+    Set<String> blocked = BlockedLayout.plan(g);
+    for (ValueInfo v : g.inputs()) {
+      assertFalse(blocked.contains(v.name()), v.name());
+    }
+    for (ValueInfo v : g.outputs()) {
+      assertFalse(blocked.contains(v.name()), v.name());
+    }
+    Node depthwise = null;
+    Node winograd = null;
+    for (Node n : g.nodes()) {
+      if (n.opType().equals("Concat") || n.opType().equals("Add")) {
+        assertTrue(blocked.contains(n.outputs().get(0)), n.describe());
+      }
+      if (!n.opType().endsWith("Conv")) {
+        continue;
+      }
+      int[] w = g.value(n.input(1)).shape();
+      if (w[1] == 1) {
+        depthwise = n;
+      } else if (w[2] == 3 && g.value(n.input(0)).shape()[1] >= 16 && w[0] >= 16) {
+        winograd = n;
+      }
+    }
+    // the stem's output feeds the depthwise convolution and the sum: both take blocks
+    assertTrue(blocked.contains(depthwise.input(0)), "depthwise input");
+    assertTrue(blocked.contains(depthwise.outputs().get(0)), "depthwise output");
+    // Winograd runs plain, so its input and output stay plain
+    assertFalse(blocked.contains(winograd.input(0)), "Winograd input");
+    assertFalse(blocked.contains(winograd.outputs().get(0)), "Winograd output");
+    // every blocked value sits between nodes that take blocks, and layout-blind nodes agree
+    for (Node n : g.nodes()) {
+      BlockedLayout.Kind kind = BlockedLayout.kind(g, n);
+      boolean touches = false;
+      for (String v : n.inputs()) {
+        touches |= blocked.contains(v);
+      }
+      for (String v : n.outputs()) {
+        touches |= blocked.contains(v);
+      }
+      if (touches) {
+        assertNotEquals(BlockedLayout.Kind.PLAIN, kind, n.describe());
+      }
+      if (kind == BlockedLayout.Kind.EITHER && touches) {
+        for (String v : n.inputs()) {
+          if (!g.constants().containsKey(v) && BlockedLayout.candidate(g, v)) {
+            assertTrue(blocked.contains(v), n.describe() + " input " + v);
+          }
+        }
+        for (String v : n.outputs()) {
+          assertTrue(blocked.contains(v), n.describe() + " output " + v);
+        }
+      }
+    }
+  }
+
+  @Test
+  void theMixedNetworkAgreesWithTheReferenceBackend() {
+    for (int batch : new int[] {1, 3}) {
+      Graph g = graph(batch);
+      assertFalse(BlockedLayout.plan(g).isEmpty(), "something is blocked");
+      ValueInfo in = g.inputs().get(0);
+      int[] shape = in.shape();
+      float[] data = new float[java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+      Random r = new Random(batch);
+      for (int i = 0; i < data.length; i++) {
+        data[i] = 2 * r.nextFloat() - 1;
+      }
+      Map<String, Tensor> feed = Map.of(in.name(), Tensor.of(data, shape));
+      Tensor want;
+      try (ExecutionPlan ref = new ReferenceBackend(1).compile(g)) {
+        want = ref.run(feed).values().iterator().next();
+      }
+      try (ExecutionPlan fast = new VectorBackend(3).compile(g)) {
+        Tensor got = fast.run(feed).values().iterator().next();
+        assertEquals(want.floats().length, got.floats().length);
+        double scale = 0;
+        for (float v : want.floats()) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < want.floats().length; i++) {
+          assertEquals(want.floats()[i], got.floats()[i], 1e-5 * (1 + scale), "batch " + batch);
+        }
+      }
+    }
+  }
+}
