@@ -74,4 +74,47 @@ final class ElementwiseVector {
       }
     }
   }
+
+  /**
+   * Y(r, l) = e^(X(r, l) − m_r) / Σ_l e^(X(r, l) − m_r), m_r = max_l X(r, l), over the contiguous
+   * rows [lo, hi) of length {@code n}. The exponentials are vector operations and the sum is per
+   * lane in float, so results differ from the reference kernel's (double sum) by a few ulps.
+   */
+  static void softmax(float[] x, float[] y, int n, int lo, int hi) {
+    for (int r = lo; r < hi; r++) {
+      int base = r * n;
+      int end = base + n;
+      FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+      int i = base;
+      for (; i + VL <= end; i += VL) {
+        mv = mv.max(FloatVector.fromArray(S, x, i));
+      }
+      float max = mv.reduceLanes(VectorOperators.MAX);
+      for (; i < end; i++) {
+        max = Math.max(max, x[i]);
+      }
+      FloatVector m = FloatVector.broadcast(S, max);
+      FloatVector sv = FloatVector.zero(S);
+      i = base;
+      for (; i + VL <= end; i += VL) {
+        FloatVector e = FloatVector.fromArray(S, x, i).sub(m).lanewise(VectorOperators.EXP);
+        e.intoArray(y, i);
+        sv = sv.add(e);
+      }
+      float sum = Sgemm.sum(sv);
+      for (; i < end; i++) {
+        float e = (float) Math.exp(x[i] - max);
+        y[i] = e;
+        sum += e;
+      }
+      FloatVector inv = FloatVector.broadcast(S, 1f / sum);
+      i = base;
+      for (; i + VL <= end; i += VL) {
+        FloatVector.fromArray(S, y, i).mul(inv).intoArray(y, i);
+      }
+      for (; i < end; i++) {
+        y[i] /= sum;
+      }
+    }
+  }
 }

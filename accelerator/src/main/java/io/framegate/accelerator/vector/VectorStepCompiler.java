@@ -79,6 +79,7 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
               true,
               (i, o) -> pool(ctx, i, o, type.equals("MaxPool")));
       case "Add", "Sub", "Mul" -> binary(ctx, outputs, in, out, type);
+      case "Softmax" -> softmax(ctx, in, out);
       default -> activation(ctx, in, out);
     };
   }
@@ -363,6 +364,26 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
         (lo, hi) ->
             ElementwiseVector.binary(a, b, y, op, blockStart(lo, size), blockStart(hi, size));
     return loops -> loops.forRange(blocks(size), body);
+  }
+
+  /** Softmax over the last axis (or, before opset 13, over everything from the axis on). */
+  private static Step softmax(NodeContext ctx, float[][] in, float[][] out) {
+    int[] x = ctx.shape(0);
+    if (ctx.input(0).type() != DataType.FLOAT32 || x.length == 0) {
+      return null;
+    }
+    boolean legacy = ctx.opset() < 13;
+    long axisAttr = ctx.attrs().getInt("axis", legacy ? 1 : -1);
+    long axis = axisAttr < 0 ? axisAttr + x.length : axisAttr;
+    if (axis < 0 || axis >= x.length || (!legacy && axis != x.length - 1)) {
+      return null; // not along contiguous rows, or invalid: the reference operator says why
+    }
+    int n = Shapes.product(x, (int) axis, x.length);
+    int rows = Shapes.size(x) / Math.max(1, n);
+    float[] xs = in[0];
+    float[] y = out[0];
+    Loops.Range body = (lo, hi) -> ElementwiseVector.softmax(xs, y, n, lo, hi);
+    return loops -> loops.forRange(rows, body);
   }
 
   /** Relu, LeakyRelu and Clip with constant bounds. */
