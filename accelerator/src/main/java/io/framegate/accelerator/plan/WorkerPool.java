@@ -112,16 +112,30 @@ public final class WorkerPool implements Loops, AutoCloseable {
 
   private void work() {
     int seen = 0;
+    long idleSince = System.nanoTime();
+    int spins = 0;
     while (!closed) {
       int g = generation;
       if (g != seen) {
         seen = g;
         runChunks(g);
+        idleSince = System.nanoTime();
+        spins = 0;
+      } else if (++spins < SPIN_CHECKS || System.nanoTime() - idleSince < SPIN_NANOS) {
+        // a plan runs its steps' loops back to back: waking a parked thread costs tens of
+        // microseconds, longer than many small layers take, so wait actively for a moment first
+        Thread.onSpinWait();
       } else {
         LockSupport.park(this);
       }
     }
   }
+
+  /** How long an idle worker waits actively for the next loop before it parks. */
+  private static final long SPIN_NANOS = 200_000;
+
+  /** Spins before the clock is read at all. */
+  private static final int SPIN_CHECKS = 64;
 
   @Override
   public void close() {
