@@ -1,0 +1,327 @@
+package io.framegate.accelerator.vector;
+
+import io.framegate.accelerator.kernel.Activation;
+import io.framegate.accelerator.op.Loops;
+import io.framegate.accelerator.op.Step;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A depthwise convolution over blocked tensors ({@link Blocked}): one output vector per position
+ * holds the VL channels of a block, and each tap is one vector load of the same VL channels, so
+ * small planes run at vector speed too. The input is read in place: per output row the tap rows
+ * inside the image are found once, and the columns split into a border (taps clipped to the image)
+ * and an interior (all taps inside, no tests). Work items are (image, block, band of output rows).
+ */
+final class BlockedDepthwiseStep implements Step {
+  private static final VectorSpecies<Float> S = Sgemm.S;
+  private static final int VL = Blocked.VL;
+
+  /** Work items to aim for per worker slot, so that uneven threads still finish together. */
+  private static final int ITEMS_PER_SLOT = 8;
+
+  private final ConvGeometry g;
+  private final float[] x;
+  private final float[] res;
+  private final float[] y;
+  private final int act;
+  private final float p;
+  private final float q;
+  private final boolean vectorAct;
+
+  /** Weights per block, tap and lane: [C/VL][KH·KW][VL]. */
+  private final float[] wb;
+
+  /** Bias per block and lane (zeros without a bias). */
+  private final float[] bb;
+
+  /** A row of zero vectors that stands for tap rows outside the image in the 3×3 kernel. */
+  private final float[] zeros;
+
+  /** Per output column: the first and one past the last tap column inside the image. */
+  private final int[] colLo;
+
+  private final int[] colHi;
+
+  /** Output columns [interiorLo, interiorHi) have every tap column inside the image. */
+  private final int interiorLo;
+
+  private final int interiorHi;
+
+  private final int bandRows;
+  private final int bands;
+  private final int items;
+  private final Workspace ws;
+  private final Loops.Range body;
+
+  /**
+   * @param x blocked input N×C×H×W
+   * @param w ONNX weights C×1×KH×KW (plain)
+   * @param bias C values, or null
+   * @param res blocked residual N×C×OH×OW, or null
+   * @param y blocked output N×C×OH×OW
+   */
+  BlockedDepthwiseStep(
+      ConvGeometry g,
+      float[] x,
+      float[] w,
+      float[] bias,
+      float[] res,
+      float[] y,
+      int act,
+      float p,
+      float q,
+      Workspace ws) {
+    if (!g.depthwise() || g.c() != g.groups()) {
+      throw new IllegalArgumentException(
+          "not a depthwise convolution: C=" + g.c() + " M=" + g.m() + " groups=" + g.groups());
+    }
+    if (!Blocked.fits(g.c())) {
+      throw new IllegalArgumentException(
+          "blocked depthwise needs channels a multiple of " + VL + ", has " + g.c());
+    }
+    int taps = g.kh() * g.kw();
+    if (w.length != g.c() * taps) {
+      throw new IllegalArgumentException(
+          "weights have "
+              + w.length
+              + " floats, expected "
+              + g.c()
+              + "×1×"
+              + g.kh()
+              + "×"
+              + g.kw());
+    }
+    if (bias != null && bias.length != g.c()) {
+      throw new IllegalArgumentException("bias has " + bias.length + " values, expected " + g.c());
+    }
+    this.g = g;
+    this.x = x;
+    this.res = res;
+    this.y = y;
+    this.act = act;
+    this.p = p;
+    this.q = q;
+    this.vectorAct = Sgemm.vectorActivation(act);
+    this.ws = ws;
+    this.wb = new float[w.length];
+    for (int c = 0; c < g.c(); c++) {
+      int block = c / VL;
+      int lane = c % VL;
+      for (int t = 0; t < taps; t++) {
+        wb[(block * taps + t) * VL + lane] = w[c * taps + t];
+      }
+    }
+    this.bb = new float[g.c()];
+    if (bias != null) {
+      System.arraycopy(bias, 0, bb, 0, g.c()); // [C/VL][VL] is the plain order
+    }
+    this.zeros = new float[g.w() * VL];
+    this.colLo = new int[g.ow()];
+    this.colHi = new int[g.ow()];
+    int lo = g.ow();
+    int hi = 0;
+    for (int j = 0; j < g.ow(); j++) {
+      int start = j * g.sw() - g.pw();
+      colLo[j] = Im2col.firstInside(start, g.dw());
+      colHi[j] = Math.max(colLo[j], Im2col.endInside(start, g.dw(), g.w(), g.kw()));
+      if (colLo[j] == 0 && colHi[j] == g.kw()) {
+        lo = Math.min(lo, j);
+        hi = Math.max(hi, j + 1);
+      }
+    }
+    // the interior is contiguous: a column's window only moves right as the column does
+    this.interiorLo = lo;
+    this.interiorHi = Math.max(lo, hi);
+    int planes = g.n() * (g.c() / VL);
+    int wanted = (ITEMS_PER_SLOT * ws.slots() + planes - 1) / planes;
+    this.bands = Math.max(1, Math.min(g.oh(), wanted));
+    this.bandRows = (g.oh() + bands - 1) / bands;
+    this.items = planes * bands;
+    this.body =
+        (from, to) -> {
+          for (int i = ws.claimItem(); i < items; i = ws.claimItem()) {
+            item(i);
+          }
+        };
+  }
+
+  @Override
+  public void run(Loops loops) {
+    ws.resetItems();
+    loops.forRange(ws.slots(), body);
+  }
+
+  /** Work item i = (n·C/VL + block)·bands + band. */
+  private void item(int i) {
+    int plane = i / bands;
+    int band = i % bands;
+    int block = plane % (g.c() / VL);
+    int r0 = band * bandRows;
+    int r1 = Math.min(g.oh(), r0 + bandRows);
+    if (g.kh() == 3 && g.kw() == 3) {
+      rows3x3(plane, block, r0, r1);
+    } else {
+      for (int r = r0; r < r1; r++) {
+        row(plane, block, r);
+      }
+    }
+  }
+
+  /**
+   * C(c, j, k) = act(b(c) + Σ_{p,q} I(c, jS−P+pΔ, kS−P+qΔ)·K(c, p, q) + R(c, j, k)) for the VL
+   * channels of one block and one output row, any kernel: only taps inside the image are summed.
+   */
+  private void row(int plane, int block, int r) {
+    int w = g.w();
+    int kw = g.kw();
+    int ih0 = r * g.sh() - g.ph();
+    int aLo = Im2col.firstInside(ih0, g.dh());
+    int aHi = Im2col.endInside(ih0, g.dh(), g.h(), g.kh());
+    int xPlane = plane * g.h() * w * VL;
+    int yRow = (plane * g.oh() + r) * g.ow() * VL;
+    int wBlock = block * g.kh() * kw * VL;
+    FloatVector b0 = FloatVector.fromArray(S, bb, block * VL);
+    for (int j = 0; j < g.ow(); j++) {
+      int iw0 = j * g.sw() - g.pw();
+      FloatVector acc = b0;
+      for (int a = aLo; a < aHi; a++) {
+        int xRow = xPlane + ((ih0 + a * g.dh()) * w + iw0) * VL;
+        int wRow = wBlock + a * kw * VL;
+        for (int t = colLo[j]; t < colHi[j]; t++) {
+          FloatVector v = FloatVector.fromArray(S, x, xRow + t * g.dw() * VL);
+          acc = v.fma(FloatVector.fromArray(S, wb, wRow + t * VL), acc);
+        }
+      }
+      finish(acc, yRow + j * VL);
+    }
+  }
+
+  /**
+   * The 3×3 kernel over output rows [r0, r1) of one block: the nine weight vectors stay in
+   * registers, tap rows outside the image read a zero row (so every row runs the same code), and
+   * interior columns are computed two at a time.
+   */
+  private void rows3x3(int plane, int block, int r0, int r1) {
+    int w = g.w();
+    int h = g.h();
+    int ow = g.ow();
+    int sw = g.sw();
+    int dh = g.dh();
+    int pw = g.pw();
+    int xPlane = plane * h * w * VL;
+    int wBlock = block * 9 * VL;
+    FloatVector b0 = FloatVector.fromArray(S, bb, block * VL);
+    FloatVector w0 = FloatVector.fromArray(S, wb, wBlock);
+    FloatVector w1 = FloatVector.fromArray(S, wb, wBlock + VL);
+    FloatVector w2 = FloatVector.fromArray(S, wb, wBlock + 2 * VL);
+    FloatVector w3 = FloatVector.fromArray(S, wb, wBlock + 3 * VL);
+    FloatVector w4 = FloatVector.fromArray(S, wb, wBlock + 4 * VL);
+    FloatVector w5 = FloatVector.fromArray(S, wb, wBlock + 5 * VL);
+    FloatVector w6 = FloatVector.fromArray(S, wb, wBlock + 6 * VL);
+    FloatVector w7 = FloatVector.fromArray(S, wb, wBlock + 7 * VL);
+    FloatVector w8 = FloatVector.fromArray(S, wb, wBlock + 8 * VL);
+    int t1 = g.dw() * VL;
+    int t2 = 2 * t1;
+    int step = sw * VL;
+    for (int r = r0; r < r1; r++) {
+      int ih0 = r * g.sh() - g.ph();
+      // each tap row: the input row, or the zero row when it lies in the padding; offsets are
+      // those of column 0, so that column k of the row is at offset + k·VL either way
+      float[] x0 = ih0 >= 0 && ih0 < h ? x : zeros;
+      float[] x1 = ih0 + dh >= 0 && ih0 + dh < h ? x : zeros;
+      float[] x2 = ih0 + 2 * dh >= 0 && ih0 + 2 * dh < h ? x : zeros;
+      int o0 = x0 == x ? xPlane + ih0 * w * VL : 0;
+      int o1 = x1 == x ? xPlane + (ih0 + dh) * w * VL : 0;
+      int o2 = x2 == x ? xPlane + (ih0 + 2 * dh) * w * VL : 0;
+      int yRow = (plane * g.oh() + r) * ow * VL;
+      int j = 0;
+      for (; j < interiorLo; j++) {
+        border3(x0, x1, x2, o0, o1, o2, b0, block, j, yRow);
+      }
+      int c = (j * sw - pw) * VL; // column offset of the first tap of output j
+      for (; j + 1 < interiorHi; j += 2, c += 2 * step) {
+        FloatVector a0 = b0;
+        FloatVector a1 = b0;
+        int d = c + step;
+        a0 = FloatVector.fromArray(S, x0, o0 + c).fma(w0, a0);
+        a1 = FloatVector.fromArray(S, x0, o0 + d).fma(w0, a1);
+        a0 = FloatVector.fromArray(S, x0, o0 + c + t1).fma(w1, a0);
+        a1 = FloatVector.fromArray(S, x0, o0 + d + t1).fma(w1, a1);
+        a0 = FloatVector.fromArray(S, x0, o0 + c + t2).fma(w2, a0);
+        a1 = FloatVector.fromArray(S, x0, o0 + d + t2).fma(w2, a1);
+        a0 = FloatVector.fromArray(S, x1, o1 + c).fma(w3, a0);
+        a1 = FloatVector.fromArray(S, x1, o1 + d).fma(w3, a1);
+        a0 = FloatVector.fromArray(S, x1, o1 + c + t1).fma(w4, a0);
+        a1 = FloatVector.fromArray(S, x1, o1 + d + t1).fma(w4, a1);
+        a0 = FloatVector.fromArray(S, x1, o1 + c + t2).fma(w5, a0);
+        a1 = FloatVector.fromArray(S, x1, o1 + d + t2).fma(w5, a1);
+        a0 = FloatVector.fromArray(S, x2, o2 + c).fma(w6, a0);
+        a1 = FloatVector.fromArray(S, x2, o2 + d).fma(w6, a1);
+        a0 = FloatVector.fromArray(S, x2, o2 + c + t1).fma(w7, a0);
+        a1 = FloatVector.fromArray(S, x2, o2 + d + t1).fma(w7, a1);
+        a0 = FloatVector.fromArray(S, x2, o2 + c + t2).fma(w8, a0);
+        a1 = FloatVector.fromArray(S, x2, o2 + d + t2).fma(w8, a1);
+        finish(a0, yRow + j * VL);
+        finish(a1, yRow + (j + 1) * VL);
+      }
+      for (; j < interiorHi; j++, c += step) {
+        FloatVector a0 = b0;
+        a0 = FloatVector.fromArray(S, x0, o0 + c).fma(w0, a0);
+        a0 = FloatVector.fromArray(S, x0, o0 + c + t1).fma(w1, a0);
+        a0 = FloatVector.fromArray(S, x0, o0 + c + t2).fma(w2, a0);
+        a0 = FloatVector.fromArray(S, x1, o1 + c).fma(w3, a0);
+        a0 = FloatVector.fromArray(S, x1, o1 + c + t1).fma(w4, a0);
+        a0 = FloatVector.fromArray(S, x1, o1 + c + t2).fma(w5, a0);
+        a0 = FloatVector.fromArray(S, x2, o2 + c).fma(w6, a0);
+        a0 = FloatVector.fromArray(S, x2, o2 + c + t1).fma(w7, a0);
+        a0 = FloatVector.fromArray(S, x2, o2 + c + t2).fma(w8, a0);
+        finish(a0, yRow + j * VL);
+      }
+      for (; j < ow; j++) {
+        border3(x0, x1, x2, o0, o1, o2, b0, block, j, yRow);
+      }
+    }
+  }
+
+  /** One 3×3 output column whose taps are clipped to the image's columns. */
+  private void border3(
+      float[] x0,
+      float[] x1,
+      float[] x2,
+      int o0,
+      int o1,
+      int o2,
+      FloatVector b0,
+      int block,
+      int j,
+      int yRow) {
+    int c = (j * g.sw() - g.pw()) * VL;
+    int wBlock = block * 9 * VL;
+    FloatVector acc = b0;
+    for (int a = 0; a < 3; a++) {
+      float[] xa = a == 0 ? x0 : a == 1 ? x1 : x2;
+      int oa = a == 0 ? o0 : a == 1 ? o1 : o2;
+      for (int t = colLo[j]; t < colHi[j]; t++) {
+        FloatVector v = FloatVector.fromArray(S, xa, oa + c + t * g.dw() * VL);
+        acc = v.fma(FloatVector.fromArray(S, wb, wBlock + (3 * a + t) * VL), acc);
+      }
+    }
+    finish(acc, yRow + j * VL);
+  }
+
+  /** Residual, activation and store of one output vector at {@code off}. */
+  private void finish(FloatVector acc, int off) {
+    if (res != null) {
+      acc = acc.add(FloatVector.fromArray(S, res, off));
+    }
+    if (vectorAct) {
+      Sgemm.activate(acc, act, p, q).intoArray(y, off);
+    } else {
+      acc.intoArray(y, off);
+      for (int l = off; l < off + VL; l++) {
+        y[l] = Activation.apply(act, y[l], p, q);
+      }
+    }
+  }
+}
