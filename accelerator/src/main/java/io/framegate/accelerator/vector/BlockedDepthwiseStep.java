@@ -29,6 +29,17 @@ final class BlockedDepthwiseStep implements Step {
   private final float q;
   private final boolean vectorAct;
 
+  /**
+   * Bounds applied as each output is stored: the activation itself when it is a clamp (none, ReLU,
+   * Clip) and there is no residual to add first, else ±∞ and a pass over the row after it.
+   */
+  private final float clampLo;
+
+  private final float clampHi;
+
+  /** Whether a row needs the residual/activation pass after its outputs are stored. */
+  private final boolean rowPass;
+
   /** Weights per block, tap and lane: [C/VL][KH·KW][VL]. */
   private final float[] wb;
 
@@ -103,6 +114,14 @@ final class BlockedDepthwiseStep implements Step {
     this.p = p;
     this.q = q;
     this.vectorAct = Sgemm.vectorActivation(act);
+    boolean none = act == Activation.NONE || act == Activation.IDENTITY;
+    boolean clamp = res == null && (none || act == Activation.RELU || act == Activation.CLIP);
+    this.clampLo =
+        clamp && act == Activation.RELU
+            ? 0f
+            : clamp && act == Activation.CLIP ? p : Float.NEGATIVE_INFINITY;
+    this.clampHi = clamp && act == Activation.CLIP ? q : Float.POSITIVE_INFINITY;
+    this.rowPass = !clamp;
     this.ws = ws;
     this.wb = new float[w.length];
     for (int c = 0; c < g.c(); c++) {
@@ -193,14 +212,16 @@ final class BlockedDepthwiseStep implements Step {
           acc = v.fma(FloatVector.fromArray(S, wb, wRow + t * VL), acc);
         }
       }
-      finish(acc, yRow + j * VL);
+      acc.max(clampLo).min(clampHi).intoArray(y, yRow + j * VL);
     }
+    finish(yRow, g.ow() * VL);
   }
 
   /**
    * The 3×3 kernel over output rows [r0, r1) of one block: the nine weight vectors stay in
    * registers, tap rows outside the image read a zero row (so every row runs the same code), and
-   * interior columns are computed two at a time.
+   * interior columns are computed four at a time (four independent sums hide the latency of the
+   * multiply-adds).
    */
   private void rows3x3(int plane, int block, int r0, int r1) {
     int w = g.w();
@@ -212,6 +233,8 @@ final class BlockedDepthwiseStep implements Step {
     int xPlane = plane * h * w * VL;
     int wBlock = block * 9 * VL;
     FloatVector b0 = FloatVector.fromArray(S, bb, block * VL);
+    FloatVector lo = FloatVector.broadcast(S, clampLo);
+    FloatVector hi = FloatVector.broadcast(S, clampHi);
     FloatVector w0 = FloatVector.fromArray(S, wb, wBlock);
     FloatVector w1 = FloatVector.fromArray(S, wb, wBlock + VL);
     FloatVector w2 = FloatVector.fromArray(S, wb, wBlock + 2 * VL);
@@ -235,35 +258,56 @@ final class BlockedDepthwiseStep implements Step {
       int o1 = x1 == x ? xPlane + (ih0 + dh) * w * VL : 0;
       int o2 = x2 == x ? xPlane + (ih0 + 2 * dh) * w * VL : 0;
       int yRow = (plane * g.oh() + r) * ow * VL;
-      int j = 0;
-      for (; j < interiorLo; j++) {
-        border3(x0, x1, x2, o0, o1, o2, b0, block, j, yRow);
-      }
+      int j = interiorLo;
       int c = (j * sw - pw) * VL; // column offset of the first tap of output j
-      for (; j + 1 < interiorHi; j += 2, c += 2 * step) {
+      for (; j + 3 < interiorHi; j += 4, c += 4 * step) {
+        int d1 = c + step;
+        int d2 = d1 + step;
+        int d3 = d2 + step;
         FloatVector a0 = b0;
         FloatVector a1 = b0;
-        int d = c + step;
+        FloatVector a2 = b0;
+        FloatVector a3 = b0;
         a0 = FloatVector.fromArray(S, x0, o0 + c).fma(w0, a0);
-        a1 = FloatVector.fromArray(S, x0, o0 + d).fma(w0, a1);
+        a1 = FloatVector.fromArray(S, x0, o0 + d1).fma(w0, a1);
+        a2 = FloatVector.fromArray(S, x0, o0 + d2).fma(w0, a2);
+        a3 = FloatVector.fromArray(S, x0, o0 + d3).fma(w0, a3);
         a0 = FloatVector.fromArray(S, x0, o0 + c + t1).fma(w1, a0);
-        a1 = FloatVector.fromArray(S, x0, o0 + d + t1).fma(w1, a1);
+        a1 = FloatVector.fromArray(S, x0, o0 + d1 + t1).fma(w1, a1);
+        a2 = FloatVector.fromArray(S, x0, o0 + d2 + t1).fma(w1, a2);
+        a3 = FloatVector.fromArray(S, x0, o0 + d3 + t1).fma(w1, a3);
         a0 = FloatVector.fromArray(S, x0, o0 + c + t2).fma(w2, a0);
-        a1 = FloatVector.fromArray(S, x0, o0 + d + t2).fma(w2, a1);
+        a1 = FloatVector.fromArray(S, x0, o0 + d1 + t2).fma(w2, a1);
+        a2 = FloatVector.fromArray(S, x0, o0 + d2 + t2).fma(w2, a2);
+        a3 = FloatVector.fromArray(S, x0, o0 + d3 + t2).fma(w2, a3);
         a0 = FloatVector.fromArray(S, x1, o1 + c).fma(w3, a0);
-        a1 = FloatVector.fromArray(S, x1, o1 + d).fma(w3, a1);
+        a1 = FloatVector.fromArray(S, x1, o1 + d1).fma(w3, a1);
+        a2 = FloatVector.fromArray(S, x1, o1 + d2).fma(w3, a2);
+        a3 = FloatVector.fromArray(S, x1, o1 + d3).fma(w3, a3);
         a0 = FloatVector.fromArray(S, x1, o1 + c + t1).fma(w4, a0);
-        a1 = FloatVector.fromArray(S, x1, o1 + d + t1).fma(w4, a1);
+        a1 = FloatVector.fromArray(S, x1, o1 + d1 + t1).fma(w4, a1);
+        a2 = FloatVector.fromArray(S, x1, o1 + d2 + t1).fma(w4, a2);
+        a3 = FloatVector.fromArray(S, x1, o1 + d3 + t1).fma(w4, a3);
         a0 = FloatVector.fromArray(S, x1, o1 + c + t2).fma(w5, a0);
-        a1 = FloatVector.fromArray(S, x1, o1 + d + t2).fma(w5, a1);
+        a1 = FloatVector.fromArray(S, x1, o1 + d1 + t2).fma(w5, a1);
+        a2 = FloatVector.fromArray(S, x1, o1 + d2 + t2).fma(w5, a2);
+        a3 = FloatVector.fromArray(S, x1, o1 + d3 + t2).fma(w5, a3);
         a0 = FloatVector.fromArray(S, x2, o2 + c).fma(w6, a0);
-        a1 = FloatVector.fromArray(S, x2, o2 + d).fma(w6, a1);
+        a1 = FloatVector.fromArray(S, x2, o2 + d1).fma(w6, a1);
+        a2 = FloatVector.fromArray(S, x2, o2 + d2).fma(w6, a2);
+        a3 = FloatVector.fromArray(S, x2, o2 + d3).fma(w6, a3);
         a0 = FloatVector.fromArray(S, x2, o2 + c + t1).fma(w7, a0);
-        a1 = FloatVector.fromArray(S, x2, o2 + d + t1).fma(w7, a1);
+        a1 = FloatVector.fromArray(S, x2, o2 + d1 + t1).fma(w7, a1);
+        a2 = FloatVector.fromArray(S, x2, o2 + d2 + t1).fma(w7, a2);
+        a3 = FloatVector.fromArray(S, x2, o2 + d3 + t1).fma(w7, a3);
         a0 = FloatVector.fromArray(S, x2, o2 + c + t2).fma(w8, a0);
-        a1 = FloatVector.fromArray(S, x2, o2 + d + t2).fma(w8, a1);
-        finish(a0, yRow + j * VL);
-        finish(a1, yRow + (j + 1) * VL);
+        a1 = FloatVector.fromArray(S, x2, o2 + d1 + t2).fma(w8, a1);
+        a2 = FloatVector.fromArray(S, x2, o2 + d2 + t2).fma(w8, a2);
+        a3 = FloatVector.fromArray(S, x2, o2 + d3 + t2).fma(w8, a3);
+        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
+        a1.max(lo).min(hi).intoArray(y, yRow + (j + 1) * VL);
+        a2.max(lo).min(hi).intoArray(y, yRow + (j + 2) * VL);
+        a3.max(lo).min(hi).intoArray(y, yRow + (j + 3) * VL);
       }
       for (; j < interiorHi; j++, c += step) {
         FloatVector a0 = b0;
@@ -276,51 +320,70 @@ final class BlockedDepthwiseStep implements Step {
         a0 = FloatVector.fromArray(S, x2, o2 + c).fma(w6, a0);
         a0 = FloatVector.fromArray(S, x2, o2 + c + t1).fma(w7, a0);
         a0 = FloatVector.fromArray(S, x2, o2 + c + t2).fma(w8, a0);
-        finish(a0, yRow + j * VL);
+        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
       }
-      for (; j < ow; j++) {
-        border3(x0, x1, x2, o0, o1, o2, b0, block, j, yRow);
+      // the border columns, left then right: taps outside the image are skipped
+      int borders = interiorLo + ow - interiorHi;
+      for (int k = 0; k < borders; k++) {
+        int jb = k < interiorLo ? k : interiorHi + k - interiorLo;
+        int cb = (jb * sw - pw) * VL;
+        boolean k0 = colLo[jb] == 0;
+        boolean k1 = colLo[jb] <= 1 && colHi[jb] > 1;
+        boolean k2 = colHi[jb] == 3;
+        FloatVector a = b0;
+        if (k0) {
+          a = FloatVector.fromArray(S, x0, o0 + cb).fma(w0, a);
+        }
+        if (k1) {
+          a = FloatVector.fromArray(S, x0, o0 + cb + t1).fma(w1, a);
+        }
+        if (k2) {
+          a = FloatVector.fromArray(S, x0, o0 + cb + t2).fma(w2, a);
+        }
+        if (k0) {
+          a = FloatVector.fromArray(S, x1, o1 + cb).fma(w3, a);
+        }
+        if (k1) {
+          a = FloatVector.fromArray(S, x1, o1 + cb + t1).fma(w4, a);
+        }
+        if (k2) {
+          a = FloatVector.fromArray(S, x1, o1 + cb + t2).fma(w5, a);
+        }
+        if (k0) {
+          a = FloatVector.fromArray(S, x2, o2 + cb).fma(w6, a);
+        }
+        if (k1) {
+          a = FloatVector.fromArray(S, x2, o2 + cb + t1).fma(w7, a);
+        }
+        if (k2) {
+          a = FloatVector.fromArray(S, x2, o2 + cb + t2).fma(w8, a);
+        }
+        a.max(lo).min(hi).intoArray(y, yRow + jb * VL);
       }
+      finish(yRow, ow * VL);
     }
   }
 
-  /** One 3×3 output column whose taps are clipped to the image's columns. */
-  private void border3(
-      float[] x0,
-      float[] x1,
-      float[] x2,
-      int o0,
-      int o1,
-      int o2,
-      FloatVector b0,
-      int block,
-      int j,
-      int yRow) {
-    int c = (j * g.sw() - g.pw()) * VL;
-    int wBlock = block * 9 * VL;
-    FloatVector acc = b0;
-    for (int a = 0; a < 3; a++) {
-      float[] xa = a == 0 ? x0 : a == 1 ? x1 : x2;
-      int oa = a == 0 ? o0 : a == 1 ? o1 : o2;
-      for (int t = colLo[j]; t < colHi[j]; t++) {
-        FloatVector v = FloatVector.fromArray(S, xa, oa + c + t * g.dw() * VL);
-        acc = v.fma(FloatVector.fromArray(S, wb, wBlock + (3 * a + t) * VL), acc);
-      }
-    }
-    finish(acc, yRow + j * VL);
-  }
-
-  /** Residual, activation and store of one output vector at {@code off}. */
-  private void finish(FloatVector acc, int off) {
-    if (res != null) {
-      acc = acc.add(FloatVector.fromArray(S, res, off));
+  /**
+   * Residual and activation of the {@code n} floats of a row just written at {@code off}, while
+   * they are in the L1 cache. A pass of its own keeps the convolution loops small enough to compile
+   * with their vectors in registers.
+   */
+  private void finish(int off, int n) {
+    if (!rowPass) {
+      return;
     }
     if (vectorAct) {
-      Sgemm.activate(acc, act, p, q).intoArray(y, off);
+      for (int i = off; i < off + n; i += VL) {
+        FloatVector v = FloatVector.fromArray(S, y, i);
+        if (res != null) {
+          v = v.add(FloatVector.fromArray(S, res, i));
+        }
+        Sgemm.activate(v, act, p, q).intoArray(y, i);
+      }
     } else {
-      acc.intoArray(y, off);
-      for (int l = off; l < off + VL; l++) {
-        y[l] = Activation.apply(act, y[l], p, q);
+      for (int i = off; i < off + n; i++) {
+        y[i] = Activation.apply(act, res == null ? y[i] : y[i] + res[i], p, q);
       }
     }
   }

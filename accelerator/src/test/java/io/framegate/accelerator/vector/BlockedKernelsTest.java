@@ -134,6 +134,8 @@ class BlockedKernelsTest {
     ConvGeometry g = new ConvGeometry(n, c, h, w, c, kh, kw, oh, ow, sh, sw, pt, pl, dh, dw, c);
     Random r = new Random(1000L * h + 100L * w + 10L * kh + kw + sh + pt + pb + dh + n + c);
     float[] x = random(r, n * c * h * w);
+    // one infinite input: its outputs must stay infinite (or NaN) through the fused epilogue
+    x[x.length / 2] = Float.POSITIVE_INFINITY;
     float[] wt = random(r, c * kh * kw);
     float[] bias = hasBias ? random(r, c) : null;
     float[] res = hasRes ? random(r, n * c * oh * ow) : null;
