@@ -218,25 +218,50 @@ final class BlockedDepthwiseStep implements Step {
   }
 
   /**
-   * The 3×3 kernel over output rows [r0, r1) of one block: the nine weight vectors stay in
-   * registers, tap rows outside the image read a zero row (so every row runs the same code), and
-   * interior columns are computed four at a time (four independent sums hide the latency of the
-   * multiply-adds).
+   * The 3×3 kernel over output rows [r0, r1) of one block: interior columns, then border columns,
+   * then the residual/activation pass if one is needed. Each part is a method of its own, small
+   * enough to be compiled with its vectors in registers.
    */
   private void rows3x3(int plane, int block, int r0, int r1) {
-    int w = g.w();
-    int h = g.h();
+    if (interiorHi - interiorLo >= 4) {
+      if (g.sw() == 1 && g.dw() == 1) {
+        interiorUnit3x3(plane, block, r0, r1);
+      } else {
+        interior3x3(plane, block, r0, r1);
+      }
+    } else {
+      // too narrow for four at a time: every column goes through the (exact) border code
+      border3x3(plane, block, r0, r1, interiorLo, interiorHi);
+    }
+    border3x3(plane, block, r0, r1, 0, interiorLo);
+    border3x3(plane, block, r0, r1, interiorHi, g.ow());
     int ow = g.ow();
-    int sw = g.sw();
-    int dh = g.dh();
-    int pw = g.pw();
-    int xPlane = plane * h * w * VL;
+    finish((plane * g.oh() + r0) * ow * VL, (r1 - r0) * ow * VL);
+  }
+
+  /**
+   * Offset of tap row {@code a} (0, 1, 2) of output row {@code r} in {@link #x}, or −1 when the row
+   * lies in the padding (it then reads the zero row, at offset 0).
+   */
+  private int tapRow(int plane, int r, int a) {
+    int ih = r * g.sh() - g.ph() + a * g.dh();
+    return ih >= 0 && ih < g.h() ? (plane * g.h() + ih) * g.w() * VL : -1;
+  }
+
+  /**
+   * Interior columns, unit stride and dilation: neighbouring outputs share input columns, so each
+   * tap row loads six vectors for four outputs; four independent sums hide the multiply-add
+   * latency. Each sum takes its taps in the reference's order (rows, then columns).
+   */
+  private void interiorUnit3x3(int plane, int block, int r0, int r1) {
+    int ow = g.ow();
+    int step = VL;
     int wBlock = block * 9 * VL;
     FloatVector b0 = FloatVector.fromArray(S, bb, block * VL);
     FloatVector lo = FloatVector.broadcast(S, clampLo);
     FloatVector hi = FloatVector.broadcast(S, clampHi);
     FloatVector w0 = FloatVector.fromArray(S, wb, wBlock);
-    FloatVector w1 = FloatVector.fromArray(S, wb, wBlock + VL);
+    FloatVector w1 = FloatVector.fromArray(S, wb, wBlock + 1 * VL);
     FloatVector w2 = FloatVector.fromArray(S, wb, wBlock + 2 * VL);
     FloatVector w3 = FloatVector.fromArray(S, wb, wBlock + 3 * VL);
     FloatVector w4 = FloatVector.fromArray(S, wb, wBlock + 4 * VL);
@@ -244,22 +269,133 @@ final class BlockedDepthwiseStep implements Step {
     FloatVector w6 = FloatVector.fromArray(S, wb, wBlock + 6 * VL);
     FloatVector w7 = FloatVector.fromArray(S, wb, wBlock + 7 * VL);
     FloatVector w8 = FloatVector.fromArray(S, wb, wBlock + 8 * VL);
-    int t1 = g.dw() * VL;
-    int t2 = 2 * t1;
-    int step = sw * VL;
+    int first = (interiorLo * g.sw() - g.pw()) * VL; // first tap column of the first output
     for (int r = r0; r < r1; r++) {
-      int ih0 = r * g.sh() - g.ph();
-      // each tap row: the input row, or the zero row when it lies in the padding; offsets are
-      // those of column 0, so that column k of the row is at offset + k·VL either way
-      float[] x0 = ih0 >= 0 && ih0 < h ? x : zeros;
-      float[] x1 = ih0 + dh >= 0 && ih0 + dh < h ? x : zeros;
-      float[] x2 = ih0 + 2 * dh >= 0 && ih0 + 2 * dh < h ? x : zeros;
-      int o0 = x0 == x ? xPlane + ih0 * w * VL : 0;
-      int o1 = x1 == x ? xPlane + (ih0 + dh) * w * VL : 0;
-      int o2 = x2 == x ? xPlane + (ih0 + 2 * dh) * w * VL : 0;
+      int o0 = tapRow(plane, r, 0);
+      float[] x0 = o0 < 0 ? zeros : x;
+      o0 = Math.max(o0, 0) + first;
+      int o1 = tapRow(plane, r, 1);
+      float[] x1 = o1 < 0 ? zeros : x;
+      o1 = Math.max(o1, 0) + first;
+      int o2 = tapRow(plane, r, 2);
+      float[] x2 = o2 < 0 ? zeros : x;
+      o2 = Math.max(o2, 0) + first;
       int yRow = (plane * g.oh() + r) * ow * VL;
       int j = interiorLo;
-      int c = (j * sw - pw) * VL; // column offset of the first tap of output j
+      int c = 0;
+      for (; j + 3 < interiorHi; j += 4, c += 4 * VL) {
+        FloatVector a0 = b0;
+        FloatVector a1 = b0;
+        FloatVector a2 = b0;
+        FloatVector a3 = b0;
+        FloatVector v00 = FloatVector.fromArray(S, x0, o0 + c);
+        a0 = v00.fma(w0, a0);
+        FloatVector v01 = FloatVector.fromArray(S, x0, o0 + c + 1 * VL);
+        a0 = v01.fma(w1, a0);
+        a1 = v01.fma(w0, a1);
+        FloatVector v02 = FloatVector.fromArray(S, x0, o0 + c + 2 * VL);
+        a0 = v02.fma(w2, a0);
+        a1 = v02.fma(w1, a1);
+        a2 = v02.fma(w0, a2);
+        FloatVector v03 = FloatVector.fromArray(S, x0, o0 + c + 3 * VL);
+        a1 = v03.fma(w2, a1);
+        a2 = v03.fma(w1, a2);
+        a3 = v03.fma(w0, a3);
+        FloatVector v04 = FloatVector.fromArray(S, x0, o0 + c + 4 * VL);
+        a2 = v04.fma(w2, a2);
+        a3 = v04.fma(w1, a3);
+        FloatVector v05 = FloatVector.fromArray(S, x0, o0 + c + 5 * VL);
+        a3 = v05.fma(w2, a3);
+        FloatVector v10 = FloatVector.fromArray(S, x1, o1 + c);
+        a0 = v10.fma(w3, a0);
+        FloatVector v11 = FloatVector.fromArray(S, x1, o1 + c + 1 * VL);
+        a0 = v11.fma(w4, a0);
+        a1 = v11.fma(w3, a1);
+        FloatVector v12 = FloatVector.fromArray(S, x1, o1 + c + 2 * VL);
+        a0 = v12.fma(w5, a0);
+        a1 = v12.fma(w4, a1);
+        a2 = v12.fma(w3, a2);
+        FloatVector v13 = FloatVector.fromArray(S, x1, o1 + c + 3 * VL);
+        a1 = v13.fma(w5, a1);
+        a2 = v13.fma(w4, a2);
+        a3 = v13.fma(w3, a3);
+        FloatVector v14 = FloatVector.fromArray(S, x1, o1 + c + 4 * VL);
+        a2 = v14.fma(w5, a2);
+        a3 = v14.fma(w4, a3);
+        FloatVector v15 = FloatVector.fromArray(S, x1, o1 + c + 5 * VL);
+        a3 = v15.fma(w5, a3);
+        FloatVector v20 = FloatVector.fromArray(S, x2, o2 + c);
+        a0 = v20.fma(w6, a0);
+        FloatVector v21 = FloatVector.fromArray(S, x2, o2 + c + 1 * VL);
+        a0 = v21.fma(w7, a0);
+        a1 = v21.fma(w6, a1);
+        FloatVector v22 = FloatVector.fromArray(S, x2, o2 + c + 2 * VL);
+        a0 = v22.fma(w8, a0);
+        a1 = v22.fma(w7, a1);
+        a2 = v22.fma(w6, a2);
+        FloatVector v23 = FloatVector.fromArray(S, x2, o2 + c + 3 * VL);
+        a1 = v23.fma(w8, a1);
+        a2 = v23.fma(w7, a2);
+        a3 = v23.fma(w6, a3);
+        FloatVector v24 = FloatVector.fromArray(S, x2, o2 + c + 4 * VL);
+        a2 = v24.fma(w8, a2);
+        a3 = v24.fma(w7, a3);
+        FloatVector v25 = FloatVector.fromArray(S, x2, o2 + c + 5 * VL);
+        a3 = v25.fma(w8, a3);
+        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
+        a1.max(lo).min(hi).intoArray(y, yRow + (j + 1) * VL);
+        a2.max(lo).min(hi).intoArray(y, yRow + (j + 2) * VL);
+        a3.max(lo).min(hi).intoArray(y, yRow + (j + 3) * VL);
+      }
+      for (; j < interiorHi; j++, c += step) {
+        FloatVector a0 = b0;
+        a0 = FloatVector.fromArray(S, x0, o0 + c).fma(w0, a0);
+        a0 = FloatVector.fromArray(S, x0, o0 + c + 1 * VL).fma(w1, a0);
+        a0 = FloatVector.fromArray(S, x0, o0 + c + 2 * VL).fma(w2, a0);
+        a0 = FloatVector.fromArray(S, x1, o1 + c).fma(w3, a0);
+        a0 = FloatVector.fromArray(S, x1, o1 + c + 1 * VL).fma(w4, a0);
+        a0 = FloatVector.fromArray(S, x1, o1 + c + 2 * VL).fma(w5, a0);
+        a0 = FloatVector.fromArray(S, x2, o2 + c).fma(w6, a0);
+        a0 = FloatVector.fromArray(S, x2, o2 + c + 1 * VL).fma(w7, a0);
+        a0 = FloatVector.fromArray(S, x2, o2 + c + 2 * VL).fma(w8, a0);
+        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
+      }
+    }
+  }
+
+  /** Interior columns, any stride and dilation: four outputs at a time. */
+  private void interior3x3(int plane, int block, int r0, int r1) {
+    int ow = g.ow();
+    int step = g.sw() * VL;
+    int t1 = g.dw() * VL;
+    int t2 = 2 * t1;
+    int wBlock = block * 9 * VL;
+    FloatVector b0 = FloatVector.fromArray(S, bb, block * VL);
+    FloatVector lo = FloatVector.broadcast(S, clampLo);
+    FloatVector hi = FloatVector.broadcast(S, clampHi);
+    FloatVector w0 = FloatVector.fromArray(S, wb, wBlock);
+    FloatVector w1 = FloatVector.fromArray(S, wb, wBlock + 1 * VL);
+    FloatVector w2 = FloatVector.fromArray(S, wb, wBlock + 2 * VL);
+    FloatVector w3 = FloatVector.fromArray(S, wb, wBlock + 3 * VL);
+    FloatVector w4 = FloatVector.fromArray(S, wb, wBlock + 4 * VL);
+    FloatVector w5 = FloatVector.fromArray(S, wb, wBlock + 5 * VL);
+    FloatVector w6 = FloatVector.fromArray(S, wb, wBlock + 6 * VL);
+    FloatVector w7 = FloatVector.fromArray(S, wb, wBlock + 7 * VL);
+    FloatVector w8 = FloatVector.fromArray(S, wb, wBlock + 8 * VL);
+    int first = (interiorLo * g.sw() - g.pw()) * VL; // first tap column of the first output
+    for (int r = r0; r < r1; r++) {
+      int o0 = tapRow(plane, r, 0);
+      float[] x0 = o0 < 0 ? zeros : x;
+      o0 = Math.max(o0, 0) + first;
+      int o1 = tapRow(plane, r, 1);
+      float[] x1 = o1 < 0 ? zeros : x;
+      o1 = Math.max(o1, 0) + first;
+      int o2 = tapRow(plane, r, 2);
+      float[] x2 = o2 < 0 ? zeros : x;
+      o2 = Math.max(o2, 0) + first;
+      int yRow = (plane * g.oh() + r) * ow * VL;
+      int j = interiorLo;
+      int c = 0;
       for (; j + 3 < interiorHi; j += 4, c += 4 * step) {
         int d1 = c + step;
         int d2 = d1 + step;
@@ -322,45 +458,88 @@ final class BlockedDepthwiseStep implements Step {
         a0 = FloatVector.fromArray(S, x2, o2 + c + t2).fma(w8, a0);
         a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
       }
-      // the border columns, left then right: taps outside the image are skipped
-      int borders = interiorLo + ow - interiorHi;
-      for (int k = 0; k < borders; k++) {
-        int jb = k < interiorLo ? k : interiorHi + k - interiorLo;
-        int cb = (jb * sw - pw) * VL;
-        boolean k0 = colLo[jb] == 0;
-        boolean k1 = colLo[jb] <= 1 && colHi[jb] > 1;
-        boolean k2 = colHi[jb] == 3;
+    }
+  }
+
+  /**
+   * Output columns [j0, j1) of rows [r0, r1), taps outside the image skipped (the columns where the
+   * window is clipped, or every column of a narrow row).
+   */
+  private void border3x3(int plane, int block, int r0, int r1, int j0, int j1) {
+    if (j0 >= j1) {
+      return;
+    }
+    int ow = g.ow();
+    int t1 = g.dw() * VL;
+    int t2 = 2 * t1;
+    int wBlock = block * 9 * VL;
+    FloatVector b0 = FloatVector.fromArray(S, bb, block * VL);
+    FloatVector lo = FloatVector.broadcast(S, clampLo);
+    FloatVector hi = FloatVector.broadcast(S, clampHi);
+    for (int r = r0; r < r1; r++) {
+      int o0 = tapRow(plane, r, 0);
+      float[] x0 = o0 < 0 ? zeros : x;
+      o0 = Math.max(o0, 0);
+      int o1 = tapRow(plane, r, 1);
+      float[] x1 = o1 < 0 ? zeros : x;
+      o1 = Math.max(o1, 0);
+      int o2 = tapRow(plane, r, 2);
+      float[] x2 = o2 < 0 ? zeros : x;
+      o2 = Math.max(o2, 0);
+      int yRow = (plane * g.oh() + r) * ow * VL;
+      for (int j = j0; j < j1; j++) {
+        int c = (j * g.sw() - g.pw()) * VL;
+        boolean k0 = colLo[j] == 0;
+        boolean k1 = colLo[j] <= 1 && colHi[j] > 1;
+        boolean k2 = colHi[j] == 3;
         FloatVector a = b0;
         if (k0) {
-          a = FloatVector.fromArray(S, x0, o0 + cb).fma(w0, a);
+          a =
+              FloatVector.fromArray(S, x0, o0 + c)
+                  .fma(FloatVector.fromArray(S, wb, wBlock + 0 * VL), a);
         }
         if (k1) {
-          a = FloatVector.fromArray(S, x0, o0 + cb + t1).fma(w1, a);
+          a =
+              FloatVector.fromArray(S, x0, o0 + c + t1)
+                  .fma(FloatVector.fromArray(S, wb, wBlock + 1 * VL), a);
         }
         if (k2) {
-          a = FloatVector.fromArray(S, x0, o0 + cb + t2).fma(w2, a);
+          a =
+              FloatVector.fromArray(S, x0, o0 + c + t2)
+                  .fma(FloatVector.fromArray(S, wb, wBlock + 2 * VL), a);
         }
         if (k0) {
-          a = FloatVector.fromArray(S, x1, o1 + cb).fma(w3, a);
+          a =
+              FloatVector.fromArray(S, x1, o1 + c)
+                  .fma(FloatVector.fromArray(S, wb, wBlock + 3 * VL), a);
         }
         if (k1) {
-          a = FloatVector.fromArray(S, x1, o1 + cb + t1).fma(w4, a);
+          a =
+              FloatVector.fromArray(S, x1, o1 + c + t1)
+                  .fma(FloatVector.fromArray(S, wb, wBlock + 4 * VL), a);
         }
         if (k2) {
-          a = FloatVector.fromArray(S, x1, o1 + cb + t2).fma(w5, a);
+          a =
+              FloatVector.fromArray(S, x1, o1 + c + t2)
+                  .fma(FloatVector.fromArray(S, wb, wBlock + 5 * VL), a);
         }
         if (k0) {
-          a = FloatVector.fromArray(S, x2, o2 + cb).fma(w6, a);
+          a =
+              FloatVector.fromArray(S, x2, o2 + c)
+                  .fma(FloatVector.fromArray(S, wb, wBlock + 6 * VL), a);
         }
         if (k1) {
-          a = FloatVector.fromArray(S, x2, o2 + cb + t1).fma(w7, a);
+          a =
+              FloatVector.fromArray(S, x2, o2 + c + t1)
+                  .fma(FloatVector.fromArray(S, wb, wBlock + 7 * VL), a);
         }
         if (k2) {
-          a = FloatVector.fromArray(S, x2, o2 + cb + t2).fma(w8, a);
+          a =
+              FloatVector.fromArray(S, x2, o2 + c + t2)
+                  .fma(FloatVector.fromArray(S, wb, wBlock + 8 * VL), a);
         }
-        a.max(lo).min(hi).intoArray(y, yRow + jb * VL);
+        a.max(lo).min(hi).intoArray(y, yRow + j * VL);
       }
-      finish(yRow, ow * VL);
     }
   }
 

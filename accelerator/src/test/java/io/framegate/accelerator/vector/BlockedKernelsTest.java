@@ -92,6 +92,9 @@ class BlockedKernelsTest {
     // MobileNetV2's small planes, stride 1 and 2
     "1, 3, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, true",
     "3, 1, 13, 11, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 3, false, true",
+    // rows with fewer than four interior columns
+    "3, 1, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, false",
+    "1, 3, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, true, true",
     // pad 2 (two border columns each side), no padding, stride 3
     "1, 3, 7, 7, 3, 3, 1, 1, 2, 2, 2, 2, 1, 1, 0, true, false",
     "1, 1, 7, 7, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 18, true, true",
