@@ -59,6 +59,15 @@ final class BlockedDepthwiseStep implements Step {
 
   private final int interiorHi;
 
+  /**
+   * 3×3: the output columns the interior loops leave out (those with clipped windows, or every
+   * column when fewer than four are interior), and for each the tap columns inside the image as
+   * bits.
+   */
+  private final int[] borderCols;
+
+  private final int[] tapMask;
+
   private final int bandRows;
   private final int bands;
   private final int items;
@@ -152,6 +161,17 @@ final class BlockedDepthwiseStep implements Step {
     // the interior is contiguous: a column's window only moves right as the column does
     this.interiorLo = lo;
     this.interiorHi = Math.max(lo, hi);
+    boolean wide = interiorHi - interiorLo >= 4;
+    this.borderCols =
+        java.util.stream.IntStream.range(0, g.ow())
+            .filter(j -> !wide || j < interiorLo || j >= interiorHi)
+            .toArray();
+    this.tapMask = new int[borderCols.length];
+    for (int k = 0; k < borderCols.length; k++) {
+      for (int t = colLo[borderCols[k]]; t < colHi[borderCols[k]]; t++) {
+        tapMask[k] |= 1 << t;
+      }
+    }
     int planes = g.n() * (g.c() / VL);
     int wanted = (ITEMS_PER_SLOT * ws.slots() + planes - 1) / planes;
     this.bands = Math.max(1, Math.min(g.oh(), wanted));
@@ -226,15 +246,13 @@ final class BlockedDepthwiseStep implements Step {
     if (interiorHi - interiorLo >= 4) {
       if (g.sw() == 1 && g.dw() == 1) {
         interiorUnit3x3(plane, block, r0, r1);
+      } else if (g.sw() == 2 && g.dw() == 1) {
+        interiorStride23x3(plane, block, r0, r1);
       } else {
         interior3x3(plane, block, r0, r1);
       }
-    } else {
-      // too narrow for four at a time: every column goes through the (exact) border code
-      border3x3(plane, block, r0, r1, interiorLo, interiorHi);
     }
-    border3x3(plane, block, r0, r1, 0, interiorLo);
-    border3x3(plane, block, r0, r1, interiorHi, g.ow());
+    border3x3(plane, block, r0, r1);
     int ow = g.ow();
     finish((plane * g.oh() + r0) * ow * VL, (r1 - r0) * ow * VL);
   }
@@ -261,7 +279,7 @@ final class BlockedDepthwiseStep implements Step {
     FloatVector lo = FloatVector.broadcast(S, clampLo);
     FloatVector hi = FloatVector.broadcast(S, clampHi);
     FloatVector w0 = FloatVector.fromArray(S, wb, wBlock);
-    FloatVector w1 = FloatVector.fromArray(S, wb, wBlock + 1 * VL);
+    FloatVector w1 = FloatVector.fromArray(S, wb, wBlock + VL);
     FloatVector w2 = FloatVector.fromArray(S, wb, wBlock + 2 * VL);
     FloatVector w3 = FloatVector.fromArray(S, wb, wBlock + 3 * VL);
     FloatVector w4 = FloatVector.fromArray(S, wb, wBlock + 4 * VL);
@@ -290,7 +308,7 @@ final class BlockedDepthwiseStep implements Step {
         FloatVector a3 = b0;
         FloatVector v00 = FloatVector.fromArray(S, x0, o0 + c);
         a0 = v00.fma(w0, a0);
-        FloatVector v01 = FloatVector.fromArray(S, x0, o0 + c + 1 * VL);
+        FloatVector v01 = FloatVector.fromArray(S, x0, o0 + c + VL);
         a0 = v01.fma(w1, a0);
         a1 = v01.fma(w0, a1);
         FloatVector v02 = FloatVector.fromArray(S, x0, o0 + c + 2 * VL);
@@ -308,7 +326,7 @@ final class BlockedDepthwiseStep implements Step {
         a3 = v05.fma(w2, a3);
         FloatVector v10 = FloatVector.fromArray(S, x1, o1 + c);
         a0 = v10.fma(w3, a0);
-        FloatVector v11 = FloatVector.fromArray(S, x1, o1 + c + 1 * VL);
+        FloatVector v11 = FloatVector.fromArray(S, x1, o1 + c + VL);
         a0 = v11.fma(w4, a0);
         a1 = v11.fma(w3, a1);
         FloatVector v12 = FloatVector.fromArray(S, x1, o1 + c + 2 * VL);
@@ -326,7 +344,7 @@ final class BlockedDepthwiseStep implements Step {
         a3 = v15.fma(w5, a3);
         FloatVector v20 = FloatVector.fromArray(S, x2, o2 + c);
         a0 = v20.fma(w6, a0);
-        FloatVector v21 = FloatVector.fromArray(S, x2, o2 + c + 1 * VL);
+        FloatVector v21 = FloatVector.fromArray(S, x2, o2 + c + VL);
         a0 = v21.fma(w7, a0);
         a1 = v21.fma(w6, a1);
         FloatVector v22 = FloatVector.fromArray(S, x2, o2 + c + 2 * VL);
@@ -350,13 +368,136 @@ final class BlockedDepthwiseStep implements Step {
       for (; j < interiorHi; j++, c += step) {
         FloatVector a0 = b0;
         a0 = FloatVector.fromArray(S, x0, o0 + c).fma(w0, a0);
-        a0 = FloatVector.fromArray(S, x0, o0 + c + 1 * VL).fma(w1, a0);
+        a0 = FloatVector.fromArray(S, x0, o0 + c + VL).fma(w1, a0);
         a0 = FloatVector.fromArray(S, x0, o0 + c + 2 * VL).fma(w2, a0);
         a0 = FloatVector.fromArray(S, x1, o1 + c).fma(w3, a0);
-        a0 = FloatVector.fromArray(S, x1, o1 + c + 1 * VL).fma(w4, a0);
+        a0 = FloatVector.fromArray(S, x1, o1 + c + VL).fma(w4, a0);
         a0 = FloatVector.fromArray(S, x1, o1 + c + 2 * VL).fma(w5, a0);
         a0 = FloatVector.fromArray(S, x2, o2 + c).fma(w6, a0);
-        a0 = FloatVector.fromArray(S, x2, o2 + c + 1 * VL).fma(w7, a0);
+        a0 = FloatVector.fromArray(S, x2, o2 + c + VL).fma(w7, a0);
+        a0 = FloatVector.fromArray(S, x2, o2 + c + 2 * VL).fma(w8, a0);
+        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
+      }
+    }
+  }
+
+  /**
+   * Interior columns, stride 2 and unit dilation: an output's last tap column is the next one's
+   * first, so each tap row loads nine vectors for four outputs.
+   */
+  private void interiorStride23x3(int plane, int block, int r0, int r1) {
+    int ow = g.ow();
+    int step = 2 * VL;
+    int wBlock = block * 9 * VL;
+    FloatVector b0 = FloatVector.fromArray(S, bb, block * VL);
+    FloatVector lo = FloatVector.broadcast(S, clampLo);
+    FloatVector hi = FloatVector.broadcast(S, clampHi);
+    FloatVector w0 = FloatVector.fromArray(S, wb, wBlock);
+    FloatVector w1 = FloatVector.fromArray(S, wb, wBlock + VL);
+    FloatVector w2 = FloatVector.fromArray(S, wb, wBlock + 2 * VL);
+    FloatVector w3 = FloatVector.fromArray(S, wb, wBlock + 3 * VL);
+    FloatVector w4 = FloatVector.fromArray(S, wb, wBlock + 4 * VL);
+    FloatVector w5 = FloatVector.fromArray(S, wb, wBlock + 5 * VL);
+    FloatVector w6 = FloatVector.fromArray(S, wb, wBlock + 6 * VL);
+    FloatVector w7 = FloatVector.fromArray(S, wb, wBlock + 7 * VL);
+    FloatVector w8 = FloatVector.fromArray(S, wb, wBlock + 8 * VL);
+    int first = (interiorLo * g.sw() - g.pw()) * VL; // first tap column of the first output
+    for (int r = r0; r < r1; r++) {
+      int o0 = tapRow(plane, r, 0);
+      float[] x0 = o0 < 0 ? zeros : x;
+      o0 = Math.max(o0, 0) + first;
+      int o1 = tapRow(plane, r, 1);
+      float[] x1 = o1 < 0 ? zeros : x;
+      o1 = Math.max(o1, 0) + first;
+      int o2 = tapRow(plane, r, 2);
+      float[] x2 = o2 < 0 ? zeros : x;
+      o2 = Math.max(o2, 0) + first;
+      int yRow = (plane * g.oh() + r) * ow * VL;
+      int j = interiorLo;
+      int c = 0;
+      for (; j + 3 < interiorHi; j += 4, c += 8 * VL) {
+        FloatVector a0 = b0;
+        FloatVector a1 = b0;
+        FloatVector a2 = b0;
+        FloatVector a3 = b0;
+        FloatVector v00 = FloatVector.fromArray(S, x0, o0 + c);
+        a0 = v00.fma(w0, a0);
+        FloatVector v01 = FloatVector.fromArray(S, x0, o0 + c + VL);
+        a0 = v01.fma(w1, a0);
+        FloatVector v02 = FloatVector.fromArray(S, x0, o0 + c + 2 * VL);
+        a0 = v02.fma(w2, a0);
+        a1 = v02.fma(w0, a1);
+        FloatVector v03 = FloatVector.fromArray(S, x0, o0 + c + 3 * VL);
+        a1 = v03.fma(w1, a1);
+        FloatVector v04 = FloatVector.fromArray(S, x0, o0 + c + 4 * VL);
+        a1 = v04.fma(w2, a1);
+        a2 = v04.fma(w0, a2);
+        FloatVector v05 = FloatVector.fromArray(S, x0, o0 + c + 5 * VL);
+        a2 = v05.fma(w1, a2);
+        FloatVector v06 = FloatVector.fromArray(S, x0, o0 + c + 6 * VL);
+        a2 = v06.fma(w2, a2);
+        a3 = v06.fma(w0, a3);
+        FloatVector v07 = FloatVector.fromArray(S, x0, o0 + c + 7 * VL);
+        a3 = v07.fma(w1, a3);
+        FloatVector v08 = FloatVector.fromArray(S, x0, o0 + c + 8 * VL);
+        a3 = v08.fma(w2, a3);
+        FloatVector v10 = FloatVector.fromArray(S, x1, o1 + c);
+        a0 = v10.fma(w3, a0);
+        FloatVector v11 = FloatVector.fromArray(S, x1, o1 + c + VL);
+        a0 = v11.fma(w4, a0);
+        FloatVector v12 = FloatVector.fromArray(S, x1, o1 + c + 2 * VL);
+        a0 = v12.fma(w5, a0);
+        a1 = v12.fma(w3, a1);
+        FloatVector v13 = FloatVector.fromArray(S, x1, o1 + c + 3 * VL);
+        a1 = v13.fma(w4, a1);
+        FloatVector v14 = FloatVector.fromArray(S, x1, o1 + c + 4 * VL);
+        a1 = v14.fma(w5, a1);
+        a2 = v14.fma(w3, a2);
+        FloatVector v15 = FloatVector.fromArray(S, x1, o1 + c + 5 * VL);
+        a2 = v15.fma(w4, a2);
+        FloatVector v16 = FloatVector.fromArray(S, x1, o1 + c + 6 * VL);
+        a2 = v16.fma(w5, a2);
+        a3 = v16.fma(w3, a3);
+        FloatVector v17 = FloatVector.fromArray(S, x1, o1 + c + 7 * VL);
+        a3 = v17.fma(w4, a3);
+        FloatVector v18 = FloatVector.fromArray(S, x1, o1 + c + 8 * VL);
+        a3 = v18.fma(w5, a3);
+        FloatVector v20 = FloatVector.fromArray(S, x2, o2 + c);
+        a0 = v20.fma(w6, a0);
+        FloatVector v21 = FloatVector.fromArray(S, x2, o2 + c + VL);
+        a0 = v21.fma(w7, a0);
+        FloatVector v22 = FloatVector.fromArray(S, x2, o2 + c + 2 * VL);
+        a0 = v22.fma(w8, a0);
+        a1 = v22.fma(w6, a1);
+        FloatVector v23 = FloatVector.fromArray(S, x2, o2 + c + 3 * VL);
+        a1 = v23.fma(w7, a1);
+        FloatVector v24 = FloatVector.fromArray(S, x2, o2 + c + 4 * VL);
+        a1 = v24.fma(w8, a1);
+        a2 = v24.fma(w6, a2);
+        FloatVector v25 = FloatVector.fromArray(S, x2, o2 + c + 5 * VL);
+        a2 = v25.fma(w7, a2);
+        FloatVector v26 = FloatVector.fromArray(S, x2, o2 + c + 6 * VL);
+        a2 = v26.fma(w8, a2);
+        a3 = v26.fma(w6, a3);
+        FloatVector v27 = FloatVector.fromArray(S, x2, o2 + c + 7 * VL);
+        a3 = v27.fma(w7, a3);
+        FloatVector v28 = FloatVector.fromArray(S, x2, o2 + c + 8 * VL);
+        a3 = v28.fma(w8, a3);
+        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
+        a1.max(lo).min(hi).intoArray(y, yRow + (j + 1) * VL);
+        a2.max(lo).min(hi).intoArray(y, yRow + (j + 2) * VL);
+        a3.max(lo).min(hi).intoArray(y, yRow + (j + 3) * VL);
+      }
+      for (; j < interiorHi; j++, c += step) {
+        FloatVector a0 = b0;
+        a0 = FloatVector.fromArray(S, x0, o0 + c).fma(w0, a0);
+        a0 = FloatVector.fromArray(S, x0, o0 + c + VL).fma(w1, a0);
+        a0 = FloatVector.fromArray(S, x0, o0 + c + 2 * VL).fma(w2, a0);
+        a0 = FloatVector.fromArray(S, x1, o1 + c).fma(w3, a0);
+        a0 = FloatVector.fromArray(S, x1, o1 + c + VL).fma(w4, a0);
+        a0 = FloatVector.fromArray(S, x1, o1 + c + 2 * VL).fma(w5, a0);
+        a0 = FloatVector.fromArray(S, x2, o2 + c).fma(w6, a0);
+        a0 = FloatVector.fromArray(S, x2, o2 + c + VL).fma(w7, a0);
         a0 = FloatVector.fromArray(S, x2, o2 + c + 2 * VL).fma(w8, a0);
         a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
       }
@@ -374,7 +515,7 @@ final class BlockedDepthwiseStep implements Step {
     FloatVector lo = FloatVector.broadcast(S, clampLo);
     FloatVector hi = FloatVector.broadcast(S, clampHi);
     FloatVector w0 = FloatVector.fromArray(S, wb, wBlock);
-    FloatVector w1 = FloatVector.fromArray(S, wb, wBlock + 1 * VL);
+    FloatVector w1 = FloatVector.fromArray(S, wb, wBlock + VL);
     FloatVector w2 = FloatVector.fromArray(S, wb, wBlock + 2 * VL);
     FloatVector w3 = FloatVector.fromArray(S, wb, wBlock + 3 * VL);
     FloatVector w4 = FloatVector.fromArray(S, wb, wBlock + 4 * VL);
@@ -462,11 +603,12 @@ final class BlockedDepthwiseStep implements Step {
   }
 
   /**
-   * Output columns [j0, j1) of rows [r0, r1), taps outside the image skipped (the columns where the
-   * window is clipped, or every column of a narrow row).
+   * The columns of {@link #borderCols} in rows [r0, r1), two at a time (two independent sums), only
+   * the tap columns inside the image (bit t of {@link #tapMask}) summed.
    */
-  private void border3x3(int plane, int block, int r0, int r1, int j0, int j1) {
-    if (j0 >= j1) {
+  private void border3x3(int plane, int block, int r0, int r1) {
+    int count = borderCols.length;
+    if (count == 0) {
       return;
     }
     int ow = g.ow();
@@ -476,6 +618,15 @@ final class BlockedDepthwiseStep implements Step {
     FloatVector b0 = FloatVector.fromArray(S, bb, block * VL);
     FloatVector lo = FloatVector.broadcast(S, clampLo);
     FloatVector hi = FloatVector.broadcast(S, clampHi);
+    FloatVector w0 = FloatVector.fromArray(S, wb, wBlock);
+    FloatVector w1 = FloatVector.fromArray(S, wb, wBlock + 1 * VL);
+    FloatVector w2 = FloatVector.fromArray(S, wb, wBlock + 2 * VL);
+    FloatVector w3 = FloatVector.fromArray(S, wb, wBlock + 3 * VL);
+    FloatVector w4 = FloatVector.fromArray(S, wb, wBlock + 4 * VL);
+    FloatVector w5 = FloatVector.fromArray(S, wb, wBlock + 5 * VL);
+    FloatVector w6 = FloatVector.fromArray(S, wb, wBlock + 6 * VL);
+    FloatVector w7 = FloatVector.fromArray(S, wb, wBlock + 7 * VL);
+    FloatVector w8 = FloatVector.fromArray(S, wb, wBlock + 8 * VL);
     for (int r = r0; r < r1; r++) {
       int o0 = tapRow(plane, r, 0);
       float[] x0 = o0 < 0 ? zeros : x;
@@ -487,58 +638,73 @@ final class BlockedDepthwiseStep implements Step {
       float[] x2 = o2 < 0 ? zeros : x;
       o2 = Math.max(o2, 0);
       int yRow = (plane * g.oh() + r) * ow * VL;
-      for (int j = j0; j < j1; j++) {
-        int c = (j * g.sw() - g.pw()) * VL;
-        boolean k0 = colLo[j] == 0;
-        boolean k1 = colLo[j] <= 1 && colHi[j] > 1;
-        boolean k2 = colHi[j] == 3;
+      for (int k = 0; k < count; k += 2) {
+        // an odd count computes its last column twice, which stores the same value twice
+        int k2 = Math.min(k + 1, count - 1);
+        int ja = borderCols[k];
+        int jb = borderCols[k2];
+        int ma = tapMask[k];
+        int mb = tapMask[k2];
+        int ca = (ja * g.sw() - g.pw()) * VL;
+        int cb = (jb * g.sw() - g.pw()) * VL;
         FloatVector a = b0;
-        if (k0) {
-          a =
-              FloatVector.fromArray(S, x0, o0 + c)
-                  .fma(FloatVector.fromArray(S, wb, wBlock + 0 * VL), a);
+        FloatVector b = b0;
+        if ((ma & 1) != 0) {
+          a = FloatVector.fromArray(S, x0, o0 + ca).fma(w0, a);
         }
-        if (k1) {
-          a =
-              FloatVector.fromArray(S, x0, o0 + c + t1)
-                  .fma(FloatVector.fromArray(S, wb, wBlock + 1 * VL), a);
+        if ((mb & 1) != 0) {
+          b = FloatVector.fromArray(S, x0, o0 + cb).fma(w0, b);
         }
-        if (k2) {
-          a =
-              FloatVector.fromArray(S, x0, o0 + c + t2)
-                  .fma(FloatVector.fromArray(S, wb, wBlock + 2 * VL), a);
+        if ((ma & 2) != 0) {
+          a = FloatVector.fromArray(S, x0, o0 + ca + t1).fma(w1, a);
         }
-        if (k0) {
-          a =
-              FloatVector.fromArray(S, x1, o1 + c)
-                  .fma(FloatVector.fromArray(S, wb, wBlock + 3 * VL), a);
+        if ((mb & 2) != 0) {
+          b = FloatVector.fromArray(S, x0, o0 + cb + t1).fma(w1, b);
         }
-        if (k1) {
-          a =
-              FloatVector.fromArray(S, x1, o1 + c + t1)
-                  .fma(FloatVector.fromArray(S, wb, wBlock + 4 * VL), a);
+        if ((ma & 4) != 0) {
+          a = FloatVector.fromArray(S, x0, o0 + ca + t2).fma(w2, a);
         }
-        if (k2) {
-          a =
-              FloatVector.fromArray(S, x1, o1 + c + t2)
-                  .fma(FloatVector.fromArray(S, wb, wBlock + 5 * VL), a);
+        if ((mb & 4) != 0) {
+          b = FloatVector.fromArray(S, x0, o0 + cb + t2).fma(w2, b);
         }
-        if (k0) {
-          a =
-              FloatVector.fromArray(S, x2, o2 + c)
-                  .fma(FloatVector.fromArray(S, wb, wBlock + 6 * VL), a);
+        if ((ma & 1) != 0) {
+          a = FloatVector.fromArray(S, x1, o1 + ca).fma(w3, a);
         }
-        if (k1) {
-          a =
-              FloatVector.fromArray(S, x2, o2 + c + t1)
-                  .fma(FloatVector.fromArray(S, wb, wBlock + 7 * VL), a);
+        if ((mb & 1) != 0) {
+          b = FloatVector.fromArray(S, x1, o1 + cb).fma(w3, b);
         }
-        if (k2) {
-          a =
-              FloatVector.fromArray(S, x2, o2 + c + t2)
-                  .fma(FloatVector.fromArray(S, wb, wBlock + 8 * VL), a);
+        if ((ma & 2) != 0) {
+          a = FloatVector.fromArray(S, x1, o1 + ca + t1).fma(w4, a);
         }
-        a.max(lo).min(hi).intoArray(y, yRow + j * VL);
+        if ((mb & 2) != 0) {
+          b = FloatVector.fromArray(S, x1, o1 + cb + t1).fma(w4, b);
+        }
+        if ((ma & 4) != 0) {
+          a = FloatVector.fromArray(S, x1, o1 + ca + t2).fma(w5, a);
+        }
+        if ((mb & 4) != 0) {
+          b = FloatVector.fromArray(S, x1, o1 + cb + t2).fma(w5, b);
+        }
+        if ((ma & 1) != 0) {
+          a = FloatVector.fromArray(S, x2, o2 + ca).fma(w6, a);
+        }
+        if ((mb & 1) != 0) {
+          b = FloatVector.fromArray(S, x2, o2 + cb).fma(w6, b);
+        }
+        if ((ma & 2) != 0) {
+          a = FloatVector.fromArray(S, x2, o2 + ca + t1).fma(w7, a);
+        }
+        if ((mb & 2) != 0) {
+          b = FloatVector.fromArray(S, x2, o2 + cb + t1).fma(w7, b);
+        }
+        if ((ma & 4) != 0) {
+          a = FloatVector.fromArray(S, x2, o2 + ca + t2).fma(w8, a);
+        }
+        if ((mb & 4) != 0) {
+          b = FloatVector.fromArray(S, x2, o2 + cb + t2).fma(w8, b);
+        }
+        a.max(lo).min(hi).intoArray(y, yRow + ja * VL);
+        b.max(lo).min(hi).intoArray(y, yRow + jb * VL);
       }
     }
   }
