@@ -3,6 +3,7 @@ package io.framegate.accelerator.vector;
 import io.framegate.accelerator.kernel.Activation;
 import io.framegate.accelerator.op.Loops;
 import io.framegate.accelerator.op.Step;
+import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -163,7 +164,7 @@ final class BlockedDepthwiseStep implements Step {
     this.interiorHi = Math.max(lo, hi);
     boolean wide = interiorHi - interiorLo >= 4;
     this.borderCols =
-        java.util.stream.IntStream.range(0, g.ow())
+        IntStream.range(0, g.ow())
             .filter(j -> !wide || j < interiorLo || j >= interiorHi)
             .toArray();
     this.tapMask = new int[borderCols.length];
