@@ -1,0 +1,167 @@
+package io.framegate.accelerator.vector;
+
+import io.framegate.accelerator.op.Loops;
+import io.framegate.accelerator.op.Step;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A 1-D or 2-D MaxPool or AveragePool over blocked tensors ({@link Blocked}): one output vector per
+ * position holds the VL channels of a block. The input is read in place; only window taps inside
+ * the image are visited (padding never wins a max and adds nothing to a sum), their rows found once
+ * per output row and their columns once per output column when the step is built. The geometry's M
+ * is C and its groups are C; work items are (image, block, band of output rows).
+ */
+final class BlockedPoolStep implements Step {
+  private static final VectorSpecies<Float> S = Sgemm.S;
+  private static final int VL = Blocked.VL;
+
+  /** Work items to aim for per worker slot, so that uneven threads still finish together. */
+  private static final int ITEMS_PER_SLOT = 8;
+
+  private final ConvGeometry g;
+  private final float[] x;
+  private final float[] y;
+  private final boolean max;
+
+  /** Per output column: the first and one past the last tap column inside the image. */
+  private final int[] colLo;
+
+  private final int[] colHi;
+
+  /** Average: the divisor's row factor per output row and column factor per output column. */
+  private final float[] rowCount;
+
+  private final float[] colCount;
+
+  private final int bandRows;
+  private final int bands;
+  private final int items;
+  private final Workspace ws;
+  private final Loops.Range body;
+
+  /**
+   * @param x blocked input N×C×H×W
+   * @param y blocked output N×C×OH×OW
+   * @param padEndH end padding of the rows (it only matters to the divisor)
+   * @param includePad average: padded positions count in the divisor
+   */
+  BlockedPoolStep(
+      ConvGeometry g,
+      float[] x,
+      float[] y,
+      boolean max,
+      int padEndH,
+      int padEndW,
+      boolean includePad,
+      Workspace ws) {
+    if (g.c() != g.m() || g.c() != g.groups()) {
+      throw new IllegalArgumentException(
+          "pooling geometry needs M = groups = C, has C="
+              + g.c()
+              + " M="
+              + g.m()
+              + " groups="
+              + g.groups());
+    }
+    if (!Blocked.fits(g.c())) {
+      throw new IllegalArgumentException(
+          "blocked pooling needs channels a multiple of " + VL + ", has " + g.c());
+    }
+    this.g = g;
+    this.x = x;
+    this.y = y;
+    this.max = max;
+    this.ws = ws;
+    this.colLo = new int[g.ow()];
+    this.colHi = new int[g.ow()];
+    this.colCount = new float[g.ow()];
+    for (int j = 0; j < g.ow(); j++) {
+      int start = j * g.sw() - g.pw();
+      colLo[j] = Im2col.firstInside(start, g.dw());
+      colHi[j] = Math.max(colLo[j], Im2col.endInside(start, g.dw(), g.w(), g.kw()));
+      colCount[j] = taps(start, g.dw(), g.kw(), g.w(), g.pw(), padEndW, includePad);
+    }
+    // the reference divides by the product of per-axis tap counts; both factors are small integers,
+    // so their float product is the same exact value
+    this.rowCount = new float[g.oh()];
+    for (int r = 0; r < g.oh(); r++) {
+      rowCount[r] = taps(r * g.sh() - g.ph(), g.dh(), g.kh(), g.h(), g.ph(), padEndH, includePad);
+    }
+    int planes = g.n() * (g.c() / VL);
+    int wanted = (ITEMS_PER_SLOT * ws.slots() + planes - 1) / planes;
+    this.bands = Math.max(1, Math.min(g.oh(), wanted));
+    this.bandRows = (g.oh() + bands - 1) / bands;
+    this.items = planes * bands;
+    this.body =
+        (from, to) -> {
+          for (int i = ws.claimItem(); i < items; i = ws.claimItem()) {
+            item(i);
+          }
+        };
+  }
+
+  /**
+   * Taps of a window starting at {@code start}: those inside [0, size), or with {@code includePad}
+   * those inside the padded extent [−padBegin, size + padEnd) (never the ones past the end padding
+   * that ceil mode adds).
+   */
+  private static int taps(
+      int start, int step, int k, int size, int padBegin, int padEnd, boolean includePad) {
+    if (includePad) {
+      return Im2col.endInside(start + padBegin, step, size + padBegin + padEnd, k)
+          - Im2col.firstInside(start + padBegin, step);
+    }
+    return Math.max(0, Im2col.endInside(start, step, size, k) - Im2col.firstInside(start, step));
+  }
+
+  @Override
+  public void run(Loops loops) {
+    ws.resetItems();
+    loops.forRange(ws.slots(), body);
+  }
+
+  /** Work item i = (n·C/VL + block)·bands + band. */
+  private void item(int i) {
+    int plane = i / bands;
+    int band = i % bands;
+    int r0 = band * bandRows;
+    int r1 = Math.min(g.oh(), r0 + bandRows);
+    for (int r = r0; r < r1; r++) {
+      row(plane, r);
+    }
+  }
+
+  /**
+   * Y(c, j, k) = max_{p,q} X(c, jS−P+pΔ, kS−P+qΔ) or Σ_{p,q} X(…) / count over taps inside the
+   * image, for the VL channels of one block and one output row; the sum in the reference kernel's
+   * order (rows, then columns).
+   */
+  private void row(int plane, int r) {
+    int w = g.w();
+    int ih0 = r * g.sh() - g.ph();
+    int aLo = Im2col.firstInside(ih0, g.dh());
+    int aHi = Im2col.endInside(ih0, g.dh(), g.h(), g.kh());
+    int xPlane = plane * g.h() * w * VL;
+    int yRow = (plane * g.oh() + r) * g.ow() * VL;
+    int colStep = g.dw() * VL;
+    FloatVector init = FloatVector.broadcast(S, max ? Float.NEGATIVE_INFINITY : 0f);
+    for (int j = 0; j < g.ow(); j++) {
+      int iw0 = j * g.sw() - g.pw();
+      int tLo = colLo[j];
+      int tHi = colHi[j];
+      FloatVector acc = init;
+      for (int a = aLo; a < aHi; a++) {
+        int off = xPlane + ((ih0 + a * g.dh()) * w + iw0 + tLo * g.dw()) * VL;
+        for (int t = tLo; t < tHi; t++, off += colStep) {
+          FloatVector v = FloatVector.fromArray(S, x, off);
+          acc = max ? acc.max(v) : acc.add(v);
+        }
+      }
+      if (!max) {
+        acc = acc.div(rowCount[r] * colCount[j]);
+      }
+      acc.intoArray(y, yRow + j * VL);
+    }
+  }
+}
