@@ -65,19 +65,31 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
       case "Conv" -> conv(ctx, outputs, in, out, false);
       case "Gemm" -> gemm(ctx, outputs, in, out);
       case "MatMul" -> matmul(ctx, outputs, in, out);
-      case "GlobalAveragePool", "GlobalMaxPool" ->
-          inLayout(
-              ctx, outputs, in, out, false, false, false, (i, o) -> globalPool(ctx, i, o, type));
-      case "MaxPool", "AveragePool" ->
-          inLayout(
-              ctx,
-              outputs,
-              in,
-              out,
-              false,
-              false,
-              true,
-              (i, o) -> pool(ctx, i, o, type.equals("MaxPool")));
+      case "GlobalAveragePool", "GlobalMaxPool" -> {
+        // a blocked input is read in place; the N×C×1×1 output is the same in both layouts
+        boolean blockedIn = blocked.contains(node.input(0));
+        yield inLayout(
+            ctx,
+            outputs,
+            in,
+            out,
+            blockedIn,
+            blockedIn,
+            false,
+            (i, o) -> globalPool(ctx, i, o, type, blockedIn));
+      }
+      case "MaxPool", "AveragePool" -> {
+        boolean kernelBlocked = touchesBlocked(ctx) && ctx.shape(0).length == 4;
+        yield inLayout(
+            ctx,
+            outputs,
+            in,
+            out,
+            kernelBlocked,
+            false,
+            true,
+            (i, o) -> pool(ctx, i, o, type.equals("MaxPool"), kernelBlocked));
+      }
       case "Add", "Sub", "Mul" -> binary(ctx, outputs, in, out, type);
       case "Softmax" -> softmax(ctx, in, out);
       default -> activation(ctx, in, out);
@@ -107,11 +119,7 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
       boolean spatialOut,
       StepFactory factory) {
     Node node = ctx.node();
-    boolean touches = blocked.contains(node.input(0)) || blocked.contains(node.outputs().get(0));
-    if (node.inputs().size() > 3 && ctx.hasInput(3)) {
-      touches |= blocked.contains(node.input(3));
-    }
-    if (!touches && !kernelBlocked) {
+    if (!touchesBlocked(ctx) && !kernelBlocked) {
       return factory.make(in, out);
     }
     float[][] kin = in.clone();
@@ -139,6 +147,16 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
       return step;
     }
     return new LayoutStep(before, step, after);
+  }
+
+  /** Whether input 0, input 3 (a residual) or output 0 of the node is stored blocked. */
+  private boolean touchesBlocked(NodeContext ctx) {
+    Node node = ctx.node();
+    boolean touches = blocked.contains(node.input(0)) || blocked.contains(node.outputs().get(0));
+    if (node.inputs().size() > 3 && ctx.hasInput(3)) {
+      touches |= blocked.contains(node.input(3));
+    }
+    return touches;
   }
 
   /** A 4-D tensor with more than one position per channel: its two layouts differ. */
@@ -193,6 +211,23 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
       Step step =
           new BlockedConvStep(g, in[0], xBlocked, w, bias, res, out[0], yBlocked, a, pp, qq, ws);
       return before.isEmpty() ? step : new LayoutStep(before, step, List.of());
+    }
+    if (g.depthwise()
+        && g.c() == g.groups()
+        && Blocked.fits(g.c())
+        && ctx.shape(0).length == 4
+        && touchesBlocked(ctx)) {
+      return inLayout(
+          ctx,
+          outputs,
+          in,
+          out,
+          true,
+          false,
+          true,
+          (i, o) ->
+              new BlockedDepthwiseStep(
+                  g, i[0], w, bias, hasRes ? i[3] : null, o[0], a, pp, qq, ws));
     }
     return inLayout(
         ctx,
@@ -295,7 +330,8 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     return t;
   }
 
-  private static Step globalPool(NodeContext ctx, float[][] in, float[][] out, String type) {
+  private static Step globalPool(
+      NodeContext ctx, float[][] in, float[][] out, String type, boolean blockedIn) {
     int[] shape = ctx.shape(0);
     if (shape.length < 3) {
       return null;
@@ -305,12 +341,17 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     boolean max = type.equals("GlobalMaxPool");
     float[] x = in[0];
     float[] y = out[0];
+    if (blockedIn) {
+      int blocks = planes / Blocked.VL;
+      Loops.Range body = (lo, hi) -> BlockedGlobalPool.globalPool(x, y, spatial, max, lo, hi);
+      return loops -> loops.forRange(blocks, body);
+    }
     Loops.Range body = (lo, hi) -> ElementwiseVector.globalPool(x, y, spatial, max, lo, hi);
     return loops -> loops.forRange(planes, body);
   }
 
   /** 1-D and 2-D MaxPool and AveragePool (3-D pooling runs the reference kernel). */
-  private Step pool(NodeContext ctx, float[][] in, float[][] out, boolean max) {
+  private Step pool(NodeContext ctx, float[][] in, float[][] out, boolean max, boolean blocked) {
     int[] x = ctx.shape(0);
     long[] ks = ctx.attrs().getInts("kernel_shape", null);
     int spatial = x.length - 2;
@@ -339,6 +380,9 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
             x[0], x[1], in3[1], in3[2], x[1], k3[1], k3[2], o3[1], o3[2], s3[1], s3[2], pb[1],
             pb[2], d3[1], d3[2], x[1]);
     boolean includePad = !max && ctx.attrs().getInt("count_include_pad", 0) != 0;
+    if (blocked) {
+      return new BlockedPoolStep(g, in[0], out[0], max, pe[1], pe[2], includePad, ws);
+    }
     return new PoolStep(g, in[0], out[0], max, pe[1], pe[2], includePad, ws);
   }
 

@@ -14,7 +14,6 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -337,73 +336,5 @@ class BlockedKernelsTest {
         () ->
             new BlockedDepthwiseStep(
                 grouped, new float[c2 * 25], new float[c2 * 2 * 9], null, null, x, 0, 0f, 0f, ws));
-  }
-
-  /**
-   * Not a test: times the plain and the blocked depthwise step on MobileNetV2's depthwise shapes
-   * (batch 1, 3×3, pad 1, ReLU6), conversions excluded. Run with {@code -Dframegate.bench=true}.
-   */
-  @Test
-  @EnabledIfSystemProperty(named = "framegate.bench", matches = "true")
-  void depthwiseTimes() {
-    int[][] shapes = {
-      {32, 112, 1},
-      {96, 112, 2},
-      {144, 56, 1},
-      {144, 56, 2},
-      {192, 28, 1},
-      {384, 14, 1},
-      {576, 14, 1},
-      {576, 14, 2},
-      {960, 7, 1},
-    };
-    for (Loops loops : new Loops[] {Loops.SEQUENTIAL, pool}) {
-      String how = loops == pool ? "3 threads" : "1 thread";
-      double plainTotal = 0;
-      double blockedTotal = 0;
-      for (int[] s : shapes) {
-        int c = s[0];
-        int h = s[1];
-        int st = s[2];
-        int o = out(h, 3, st, 1, 1, 1, false);
-        ConvGeometry g = new ConvGeometry(1, c, h, h, c, 3, 3, o, o, st, st, 1, 1, 1, 1, c);
-        Random r = new Random(c + h);
-        float[] x = random(r, c * h * h);
-        float[] wt = random(r, c * 9);
-        float[] bias = random(r, c);
-        float[] y = new float[c * o * o];
-        Workspace ws = new Workspace(pool.parallelism());
-        Step plain = new DepthwiseStep(g, x, wt, bias, null, y, Activation.CLIP, 0f, 6f, ws);
-        Step blocked =
-            new BlockedDepthwiseStep(
-                g, Blocked.blocked(x, 1, c, h * h), wt, bias, null, y, Activation.CLIP, 0f, 6f, ws);
-        double tp = bestMicros(plain, loops);
-        double tb = bestMicros(blocked, loops);
-        plainTotal += tp;
-        blockedTotal += tb;
-        System.out.printf(
-            "%s %4d×%3d² s%d: plain %8.1f µs  blocked %8.1f µs  ×%.2f  (%.1f GFLOP/s)%n",
-            how, c, h, st, tp, tb, tp / tb, 2.0 * g.macs() / tb / 1e3);
-      }
-      System.out.printf(
-          "%s total: plain %.0f µs  blocked %.0f µs  ×%.2f%n",
-          how, plainTotal, blockedTotal, plainTotal / blockedTotal);
-    }
-  }
-
-  private static double bestMicros(Step step, Loops loops) {
-    for (int i = 0; i < 200; i++) {
-      step.run(loops);
-    }
-    double best = Double.MAX_VALUE;
-    for (int rep = 0; rep < 7; rep++) {
-      int runs = 50;
-      long t0 = System.nanoTime();
-      for (int i = 0; i < runs; i++) {
-        step.run(loops);
-      }
-      best = Math.min(best, (System.nanoTime() - t0) / 1e3 / runs);
-    }
-    return best;
   }
 }

@@ -36,7 +36,9 @@ class BlockedLayoutTest {
     String pooled = b.maxPool(sum, 3, 2, 1);
     String wide = b.concat(b.conv(pooled, C, 1, 1, 0), pooled); // channel concat of blocks
     String wino = b.relu(b.conv(b.conv(wide, C, 1, 1, 0), C, 3, 1, 1)); // Winograd: plain
-    String y = b.gemm(b.flatten(b.globalAvgPool(b.conv(wino, C, 1, 1, 0))), 7);
+    String down = b.relu(b.conv(b.conv(wino, C, 1, 1, 0), C, 3, 2, 1, C, 1, true)); // dw stride 2
+    String avg = b.avgPool(down, 3, 1, 1); // blocked average pooling
+    String y = b.gemm(b.flatten(b.globalAvgPool(avg)), 7); // blocked global pooling
     return b.output(y).toBytes();
   }
 
