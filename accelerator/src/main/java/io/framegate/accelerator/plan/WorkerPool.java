@@ -72,8 +72,19 @@ public final class WorkerPool implements Loops, AutoCloseable {
       LockSupport.unpark(w);
     }
     runChunks(g);
-    while (doneChunks.get() < c) {
-      LockSupport.park(this);
+    // the other threads finish their last chunks moments after the caller does, as a rule: a
+    // parked caller would pay a wake-up on every loop, so it waits actively for a moment first
+    long since = 0;
+    for (int spins = 0; doneChunks.get() < c; spins++) {
+      if (spins < SPIN_CHECKS) {
+        Thread.onSpinWait();
+      } else if (since == 0) {
+        since = System.nanoTime();
+      } else if (System.nanoTime() - since < SPIN_NANOS) {
+        Thread.onSpinWait();
+      } else {
+        LockSupport.park(this);
+      }
     }
     Throwable t = failure;
     if (t != null) {
