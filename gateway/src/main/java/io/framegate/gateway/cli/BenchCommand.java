@@ -41,12 +41,16 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Warms a model up, then runs it on seeded random inputs for a while and reports images/s,"
+      "Warms a model up (at least a second, then until the JIT has been idle for a second, at"
+          + " most a minute), then runs it on seeded random inputs for a while and reports images/s,"
           + " latency p50/p90 and achieved GFLOP/s (convolution and matrix FLOPs of the graph).",
       "--backend ort runs the same file through ONNX Runtime in this process."
     })
 public final class BenchCommand implements Callable<Integer> {
   static final String ORT = "ort";
+
+  /** Warm-up gives up waiting for the JIT to go quiet after this long. */
+  private static final double MAX_WARMUP_SECONDS = 60;
 
   @Spec CommandSpec spec;
 
@@ -141,11 +145,8 @@ public final class BenchCommand implements Callable<Integer> {
     List<JvmPlan.StepTime> steps = null;
     long profiledRuns = 0;
     try (Runner runner = backend.equals(ORT) ? ort(inputs, t) : framegate(graph, inputs, t)) {
-      // warm up: JIT, caches, lazy initialisation; at least 3 runs and about a second
-      long warmEnd = System.nanoTime() + 1_000_000_000L;
-      for (int i = 0; i < 3 || System.nanoTime() < warmEnd; i++) {
-        runner.runOnce();
-      }
+      // warm up: caches, lazy initialisation, and the JIT until it has nothing left to compile
+      Warmup.of(1, MAX_WARMUP_SECONDS).run(runner::runOnce);
       JvmPlan timed = profile == null ? null : runner.timedPlan();
       if (profile != null && timed == null) {
         throw new ParameterException(
