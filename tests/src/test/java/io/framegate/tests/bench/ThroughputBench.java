@@ -180,7 +180,7 @@ public final class ThroughputBench {
       byte[] bytes,
       String name,
       int batch)
-      throws OrtException {
+      throws Exception {
     Graph g = model.specialize(batch);
     int[] shape = g.inputs().get(0).shape();
     float[] input = new float[Shapes.size(shape)];
