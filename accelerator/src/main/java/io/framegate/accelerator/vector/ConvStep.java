@@ -96,7 +96,7 @@ final class ConvStep implements Step {
     ws.requireSharedB(blockCols * k);
     // enough items in a block for every worker, each with several row panels
     int colTiles = (blockCols + Sgemm.NC - 1) / Sgemm.NC;
-    int wanted = ws.slots() == 1 ? 1 : 3 * ws.slots();
+    int wanted = ws.slots() == 1 ? 1 : 8 * ws.slots();
     this.rowSplits = Math.max(1, Math.min(panels, (wanted + colTiles - 1) / colTiles));
     this.packBody = (lo, hi) -> pack(lo, hi - lo);
     this.split = g.sw() > 1;
