@@ -34,6 +34,16 @@ public final class VectorBackend implements Backend {
   }
 
   @Override
+  public Backend withThreads(int newThreads) {
+    return new VectorBackend(newThreads);
+  }
+
+  /** Threads a plan of this backend runs its loops on, the caller included. */
+  public int threads() {
+    return threads;
+  }
+
+  @Override
   public ExecutionPlan compile(Graph graph) {
     if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
       throw new IllegalStateException(

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.framegate.accelerator.Model;
+import io.framegate.accelerator.backend.Backend;
 import io.framegate.accelerator.backend.Backends;
 import io.framegate.accelerator.backend.ReferenceBackend;
 import io.framegate.accelerator.graph.Graph;
@@ -17,6 +18,7 @@ import io.framegate.accelerator.testing.Architectures.Architecture;
 import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,6 +59,23 @@ class VectorBackendTest {
       Map<String, Tensor> again = fast.run(feed);
       assertArrayEquals(
           got.get(Architectures.OUTPUT).floats(), again.get(Architectures.OUTPUT).floats());
+    }
+  }
+
+  @Test
+  void withThreadsSetsTheThreadsOfItsPlans() {
+    Graph g = Model.load(Architectures.lenet5(), "lenet5").specialize(1);
+    for (int threads : new int[] {1, 3}) {
+      Backend backend = new VectorBackend(2).withThreads(threads);
+      Set<Thread> before = Thread.getAllStackTraces().keySet();
+      try (ExecutionPlan plan = backend.compile(g)) {
+        long started =
+            Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !before.contains(t) && t.getName().startsWith("framegate-vec"))
+                .count();
+        // the caller is one of the threads: a plan starts the others
+        assertEquals(threads - 1, started, threads + " threads");
+      }
     }
   }
 
