@@ -79,7 +79,9 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
             (i, o) -> globalPool(ctx, i, o, type, blockedIn));
       }
       case "MaxPool", "AveragePool" -> {
-        boolean kernelBlocked = touchesBlocked(ctx) && ctx.shape(0).length == 4;
+        // the kernel takes its input's layout: where the output's differs, the conversion copies
+        // the output, which a strided pooling makes several times smaller than the input
+        boolean kernelBlocked = blocked.contains(node.input(0)) && ctx.shape(0).length == 4;
         yield inLayout(
             ctx,
             outputs,

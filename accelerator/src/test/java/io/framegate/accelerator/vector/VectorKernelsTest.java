@@ -149,6 +149,10 @@ class VectorKernelsTest {
     // 1×1 stride 2 over a batch of 3 (tiles of positions across rows and images), 5 output
     // blocks on 8-float vectors (an odd last block), residual, ReLU
     "3, 16, 9, 11, 40, 1, 2, 0, 1, 1, 1, true, true",
+    // no residual, so a plain output's activation runs on the tile's vectors: clip over tiles that
+    // span two images (3 output blocks), then no activation with a 3×3 stride 2 over 2 images
+    "3, 16, 9, 11, 24, 1, 2, 0, 1, 1, 2, true, false",
+    "2, 8, 13, 7, 16, 3, 2, 1, 1, 1, 0, false, false",
   })
   void convolutionMatchesTheReferenceKernel(
       int n,
