@@ -80,13 +80,14 @@ final class BlockedPoolStep implements Step {
       int start = j * g.sw() - g.pw();
       colLo[j] = Im2col.firstInside(start, g.dw());
       colHi[j] = Math.max(colLo[j], Im2col.endInside(start, g.dw(), g.w(), g.kw()));
-      colCount[j] = taps(start, g.dw(), g.kw(), g.w(), g.pw(), padEndW, includePad);
+      colCount[j] = PoolStep.taps(start, g.dw(), g.kw(), g.w(), g.pw(), padEndW, includePad);
     }
     // the reference divides by the product of per-axis tap counts; both factors are small integers,
     // so their float product is the same exact value
     this.rowCount = new float[g.oh()];
     for (int r = 0; r < g.oh(); r++) {
-      rowCount[r] = taps(r * g.sh() - g.ph(), g.dh(), g.kh(), g.h(), g.ph(), padEndH, includePad);
+      rowCount[r] =
+          PoolStep.taps(r * g.sh() - g.ph(), g.dh(), g.kh(), g.h(), g.ph(), padEndH, includePad);
     }
     int planes = g.n() * (g.c() / VL);
     int wanted = (ITEMS_PER_SLOT * ws.slots() + planes - 1) / planes;
@@ -99,20 +100,6 @@ final class BlockedPoolStep implements Step {
             item(i);
           }
         };
-  }
-
-  /**
-   * Taps of a window starting at {@code start}: those inside [0, size), or with {@code includePad}
-   * those inside the padded extent [−padBegin, size + padEnd) (never the ones past the end padding
-   * that ceil mode adds).
-   */
-  private static int taps(
-      int start, int step, int k, int size, int padBegin, int padEnd, boolean includePad) {
-    if (includePad) {
-      return Im2col.endInside(start + padBegin, step, size + padBegin + padEnd, k)
-          - Im2col.firstInside(start + padBegin, step);
-    }
-    return Math.max(0, Im2col.endInside(start, step, size, k) - Im2col.firstInside(start, step));
   }
 
   @Override

@@ -72,8 +72,12 @@ final class PoolStep implements Step {
         };
   }
 
-  /** Taps of a window starting at {@code start} inside [0, size), or inside the padded extent. */
-  private static int taps(
+  /**
+   * Taps of a window starting at {@code start}: those inside [0, size), or with {@code includePad}
+   * those inside the padded extent [−padBegin, size + padEnd) (never the ones past the end padding
+   * that ceil mode adds).
+   */
+  static int taps(
       int start, int step, int k, int size, int padBegin, int padEnd, boolean includePad) {
     if (includePad) {
       return Im2col.endInside(start + padBegin, step, size + padBegin + padEnd, k)
