@@ -143,7 +143,15 @@ final class WinogradStep implements Step {
             }
           }
         };
-    this.outputBody = (lo, hi) -> transformOutput(lo, hi);
+    this.outputBody =
+        (lo, hi) -> {
+          for (int slot = lo; slot < hi; slot++) {
+            float[] scratch = ws.edge(slot);
+            for (int o = ws.claimItem(); o < m; o = ws.claimItem()) {
+              transformOutput(o, scratch);
+            }
+          }
+        };
   }
 
   private static int roundUp(int v, int k) {
@@ -198,7 +206,8 @@ final class WinogradStep implements Step {
       loops.forRange(ws.slots(), inputBody);
       ws.resetItems();
       loops.forRange(ws.slots(), gemmBody);
-      loops.forRange(m, outputBody);
+      ws.resetItems();
+      loops.forRange(ws.slots(), outputBody);
     }
   }
 
@@ -464,28 +473,115 @@ final class WinogradStep implements Step {
     }
   }
 
-  /** Y = Aᵀ·M·A per output block, plus bias, residual and activation; range: output channels. */
-  private void transformOutput(int lo, int hi) {
+  /**
+   * Y = Aᵀ·M·A per output block of channel o, plus bias, residual and activation. Runs of VL blocks
+   * inside one row of blocks store whole vectors; other runs of VL blocks (row ends, small images)
+   * are computed on vectors and scattered through {@code scratch} (4·VL floats); the last few
+   * blocks one at a time.
+   */
+  private void transformOutput(int o, float[] scratch) {
     int count = t1 - t0;
     // blocks whose 2×2 outputs are all inside the image
     int fullW = g.ow() / 2;
     int fullH = g.oh() / 2;
-    for (int o = lo; o < hi; o++) {
-      float b0 = bias == null ? 0f : bias[o];
-      int jj = 0;
-      while (jj < count) {
-        int at = t0 + jj;
-        int n = at / tiles;
-        int t = at - n * tiles;
-        int tr = t / tilesW;
-        int tc = t - tr * tilesW;
-        if (tr < fullH && tc + VL <= fullW && jj + VL <= count) {
-          outputChunk(o, b0, jj, (n * m + o) * g.oh() * g.ow() + 2 * tr * g.ow() + 2 * tc);
-          jj += VL;
-        } else {
-          outputOne(o, b0, jj, n, t);
-          jj++;
+    float b0 = bias == null ? 0f : bias[o];
+    int jj = 0;
+    while (jj < count) {
+      int at = t0 + jj;
+      int n = at / tiles;
+      int t = at - n * tiles;
+      int tr = t / tilesW;
+      int tc = t - tr * tilesW;
+      if (jj + VL > count) {
+        outputOne(o, b0, jj, n, t);
+        jj++;
+      } else if (tr < fullH && tc + VL <= fullW) {
+        outputChunk(o, b0, jj, (n * m + o) * g.oh() * g.ow() + 2 * tr * g.ow() + 2 * tc);
+        jj += VL;
+      } else {
+        outputScatter(o, b0, jj, scratch);
+        jj += VL;
+      }
+    }
+  }
+
+  /**
+   * Y for VL consecutive blocks anywhere (across rows of blocks and images, clipped to the image):
+   * the products and the bias on vectors, then each block's four outputs stored one by one through
+   * {@code scratch}, with the residual and the activation.
+   */
+  private void outputScatter(int o, float b0, int jj, float[] scratch) {
+    float[] mm = ws.sharedC();
+    int xs = m * padded;
+    int s = o * padded + jj;
+    FloatVector u0 = FloatVector.fromArray(S, mm, s);
+    FloatVector u1 = FloatVector.fromArray(S, mm, xs + s);
+    FloatVector u2 = FloatVector.fromArray(S, mm, 2 * xs + s);
+    FloatVector u3 = FloatVector.fromArray(S, mm, 3 * xs + s);
+    FloatVector l0 = FloatVector.fromArray(S, mm, 4 * xs + s);
+    FloatVector l1 = FloatVector.fromArray(S, mm, 5 * xs + s);
+    FloatVector l2 = FloatVector.fromArray(S, mm, 6 * xs + s);
+    FloatVector l3 = FloatVector.fromArray(S, mm, 7 * xs + s);
+    // rows 0 and 1 of Aᵀ·M: m0 + m1 + m2 and m1 − m2 − m3, in the same order as outputOne
+    FloatVector m20 = FloatVector.fromArray(S, mm, 8 * xs + s);
+    FloatVector m21 = FloatVector.fromArray(S, mm, 9 * xs + s);
+    FloatVector m22 = FloatVector.fromArray(S, mm, 10 * xs + s);
+    FloatVector m23 = FloatVector.fromArray(S, mm, 11 * xs + s);
+    FloatVector a0 = u0.add(l0).add(m20);
+    FloatVector a1 = u1.add(l1).add(m21);
+    FloatVector a2 = u2.add(l2).add(m22);
+    FloatVector a3 = u3.add(l3).add(m23);
+    FloatVector b0v = l0.sub(m20).sub(FloatVector.fromArray(S, mm, 12 * xs + s));
+    FloatVector b1v = l1.sub(m21).sub(FloatVector.fromArray(S, mm, 13 * xs + s));
+    FloatVector b2v = l2.sub(m22).sub(FloatVector.fromArray(S, mm, 14 * xs + s));
+    FloatVector b3v = l3.sub(m23).sub(FloatVector.fromArray(S, mm, 15 * xs + s));
+    FloatVector bv = FloatVector.broadcast(S, b0);
+    FloatVector y00 = bv.add(a0).add(a1).add(a2);
+    FloatVector y01 = bv.add(a1).sub(a2).sub(a3);
+    FloatVector y10 = bv.add(b0v).add(b1v).add(b2v);
+    FloatVector y11 = bv.add(b1v).sub(b2v).sub(b3v);
+    // clamps written out here: a vector handed to a method the JIT does not inline is boxed
+    boolean clamp = act == Activation.RELU || act == Activation.CLIP;
+    if (res == null && clamp) {
+      float lo = act == Activation.RELU ? 0f : p;
+      float hi = act == Activation.RELU ? Float.POSITIVE_INFINITY : q;
+      y00 = y00.max(lo).min(hi);
+      y01 = y01.max(lo).min(hi);
+      y10 = y10.max(lo).min(hi);
+      y11 = y11.max(lo).min(hi);
+    }
+    y00.intoArray(scratch, 0);
+    y01.intoArray(scratch, VL);
+    y10.intoArray(scratch, 2 * VL);
+    y11.intoArray(scratch, 3 * VL);
+    boolean done = res == null && (act == Activation.NONE || clamp);
+    int oh = g.oh();
+    int ow = g.ow();
+    for (int l = 0; l < VL; l++) {
+      int at = t0 + jj + l;
+      int n = at / tiles;
+      int t = at - n * tiles;
+      int plane = (n * m + o) * oh * ow;
+      int row = (t / tilesW) * 2;
+      int col = (t % tilesW) * 2;
+      if (done) {
+        int i = plane + row * ow + col;
+        boolean right = col + 1 < ow;
+        y[i] = scratch[l];
+        if (right) {
+          y[i + 1] = scratch[VL + l];
         }
+        if (row + 1 < oh) {
+          y[i + ow] = scratch[2 * VL + l];
+          if (right) {
+            y[i + ow + 1] = scratch[3 * VL + l];
+          }
+        }
+      } else {
+        store(plane, row, col, oh, ow, scratch[l]);
+        store(plane, row, col + 1, oh, ow, scratch[VL + l]);
+        store(plane, row + 1, col, oh, ow, scratch[2 * VL + l]);
+        store(plane, row + 1, col + 1, oh, ow, scratch[3 * VL + l]);
       }
     }
   }
