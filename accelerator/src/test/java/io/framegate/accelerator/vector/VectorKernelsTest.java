@@ -137,6 +137,9 @@ class VectorKernelsTest {
     // batch 3 (vector chunks next to image bounds), a scalar activation; then no padding, clip
     "3, 16, 21, 37, 24, 3, 1, 1, 1, 1, 4, true, true",
     "2, 24, 34, 35, 17, 3, 1, 0, 1, 1, 2, false, true",
+    // Winograd on 7×7 maps, batch 2: every run of blocks crosses rows of blocks or images, so the
+    // output is scattered from vectors; ReLU without residual is applied on the vectors
+    "2, 16, 7, 7, 16, 3, 1, 1, 1, 1, 1, true, false",
     // depthwise 3×3, stride 1 and 2, with residual and ReLU6
     "2, 19, 14, 17, 19, 3, 1, 1, 1, 19, 2, true, true",
     "1, 21, 15, 13, 21, 3, 2, 1, 1, 21, 2, true, false",
