@@ -18,9 +18,6 @@ final class BlockedDepthwiseStep implements Step {
   private static final VectorSpecies<Float> S = Sgemm.S;
   private static final int VL = Blocked.VL;
 
-  /** Work items to aim for per worker slot, so that uneven threads still finish together. */
-  private static final int ITEMS_PER_SLOT = 8;
-
   private final ConvGeometry g;
   private final float[] x;
   private final float[] res;
@@ -69,11 +66,7 @@ final class BlockedDepthwiseStep implements Step {
 
   private final int[] tapMask;
 
-  private final int bandRows;
-  private final int bands;
-  private final int items;
-  private final Workspace ws;
-  private final Loops.Range body;
+  private final RowBands bands;
 
   /**
    * @param x blocked input N×C×H×W
@@ -132,7 +125,6 @@ final class BlockedDepthwiseStep implements Step {
             : clamp && act == Activation.CLIP ? p : Float.NEGATIVE_INFINITY;
     this.clampHi = clamp && act == Activation.CLIP ? q : Float.POSITIVE_INFINITY;
     this.rowPass = !clamp;
-    this.ws = ws;
     this.wb = new float[w.length];
     for (int c = 0; c < g.c(); c++) {
       int block = c / VL;
@@ -173,32 +165,17 @@ final class BlockedDepthwiseStep implements Step {
         tapMask[k] |= 1 << t;
       }
     }
-    int planes = g.n() * (g.c() / VL);
-    int wanted = (ITEMS_PER_SLOT * ws.slots() + planes - 1) / planes;
-    this.bands = Math.max(1, Math.min(g.oh(), wanted));
-    this.bandRows = (g.oh() + bands - 1) / bands;
-    this.items = planes * bands;
-    this.body =
-        (from, to) -> {
-          for (int i = ws.claimItem(); i < items; i = ws.claimItem()) {
-            item(i);
-          }
-        };
+    this.bands = new RowBands(g.n() * (g.c() / VL), g.oh(), ws, this::rows);
   }
 
   @Override
   public void run(Loops loops) {
-    ws.resetItems();
-    loops.forRange(ws.slots(), body);
+    bands.run(loops);
   }
 
-  /** Work item i = (n·C/VL + block)·bands + band. */
-  private void item(int i) {
-    int plane = i / bands;
-    int band = i % bands;
+  /** Output rows [r0, r1) of one plane (image·C/VL + block). */
+  private void rows(int plane, int r0, int r1) {
     int block = plane % (g.c() / VL);
-    int r0 = band * bandRows;
-    int r1 = Math.min(g.oh(), r0 + bandRows);
     if (g.kh() == 3 && g.kw() == 3) {
       rows3x3(plane, block, r0, r1);
     } else {

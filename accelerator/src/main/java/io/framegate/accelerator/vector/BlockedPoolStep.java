@@ -16,9 +16,6 @@ final class BlockedPoolStep implements Step {
   private static final VectorSpecies<Float> S = Sgemm.S;
   private static final int VL = Blocked.VL;
 
-  /** Work items to aim for per worker slot, so that uneven threads still finish together. */
-  private static final int ITEMS_PER_SLOT = 8;
-
   private final ConvGeometry g;
   private final float[] x;
   private final float[] y;
@@ -34,11 +31,7 @@ final class BlockedPoolStep implements Step {
 
   private final float[] colCount;
 
-  private final int bandRows;
-  private final int bands;
-  private final int items;
-  private final Workspace ws;
-  private final Loops.Range body;
+  private final RowBands bands;
 
   /**
    * @param x blocked input N×C×H×W
@@ -72,7 +65,6 @@ final class BlockedPoolStep implements Step {
     this.x = x;
     this.y = y;
     this.max = max;
-    this.ws = ws;
     this.colLo = new int[g.ow()];
     this.colHi = new int[g.ow()];
     this.colCount = new float[g.ow()];
@@ -89,31 +81,16 @@ final class BlockedPoolStep implements Step {
       rowCount[r] =
           PoolStep.taps(r * g.sh() - g.ph(), g.dh(), g.kh(), g.h(), g.ph(), padEndH, includePad);
     }
-    int planes = g.n() * (g.c() / VL);
-    int wanted = (ITEMS_PER_SLOT * ws.slots() + planes - 1) / planes;
-    this.bands = Math.max(1, Math.min(g.oh(), wanted));
-    this.bandRows = (g.oh() + bands - 1) / bands;
-    this.items = planes * bands;
-    this.body =
-        (from, to) -> {
-          for (int i = ws.claimItem(); i < items; i = ws.claimItem()) {
-            item(i);
-          }
-        };
+    this.bands = new RowBands(g.n() * (g.c() / VL), g.oh(), ws, this::rows);
   }
 
   @Override
   public void run(Loops loops) {
-    ws.resetItems();
-    loops.forRange(ws.slots(), body);
+    bands.run(loops);
   }
 
-  /** Work item i = (n·C/VL + block)·bands + band. */
-  private void item(int i) {
-    int plane = i / bands;
-    int band = i % bands;
-    int r0 = band * bandRows;
-    int r1 = Math.min(g.oh(), r0 + bandRows);
+  /** Output rows [r0, r1) of one plane (image·C/VL + block). */
+  private void rows(int plane, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
       row(plane, r);
     }
