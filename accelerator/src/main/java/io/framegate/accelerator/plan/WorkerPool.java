@@ -74,13 +74,9 @@ public final class WorkerPool implements Loops, AutoCloseable {
     runChunks(g);
     // the other threads finish their last chunks moments after the caller does, as a rule: a
     // parked caller would pay a wake-up on every loop, so it waits actively for a moment first
-    long since = 0;
-    for (int spins = 0; doneChunks.get() < c; spins++) {
-      if (spins < SPIN_CHECKS) {
-        Thread.onSpinWait();
-      } else if (since == 0) {
-        since = System.nanoTime();
-      } else if (System.nanoTime() - since < SPIN_NANOS) {
+    long since = System.nanoTime();
+    for (int spins = 1; doneChunks.get() < c; spins++) {
+      if (spinning(spins, since)) {
         Thread.onSpinWait();
       } else {
         LockSupport.park(this);
@@ -132,7 +128,7 @@ public final class WorkerPool implements Loops, AutoCloseable {
         runChunks(g);
         idleSince = System.nanoTime();
         spins = 0;
-      } else if (++spins < SPIN_CHECKS || System.nanoTime() - idleSince < SPIN_NANOS) {
+      } else if (spinning(++spins, idleSince)) {
         // a plan runs its steps' loops back to back: waking a parked thread costs tens of
         // microseconds, longer than many small layers take, so wait actively for a moment first
         Thread.onSpinWait();
@@ -142,7 +138,15 @@ public final class WorkerPool implements Loops, AutoCloseable {
     }
   }
 
-  /** How long an idle worker waits actively for the next loop before it parks. */
+  /**
+   * Whether a thread that has waited {@code spins} times since {@code since} (System.nanoTime)
+   * should keep waiting actively rather than park; the clock is read only after the first spins.
+   */
+  private static boolean spinning(int spins, long since) {
+    return spins < SPIN_CHECKS || System.nanoTime() - since < SPIN_NANOS;
+  }
+
+  /** How long an idle thread waits actively for work before it parks. */
   private static final long SPIN_NANOS = 200_000;
 
   /** Spins before the clock is read at all. */
