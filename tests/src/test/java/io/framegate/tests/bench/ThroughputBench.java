@@ -235,23 +235,7 @@ public final class ThroughputBench {
     return options;
   }
 
-  @FunctionalInterface
-  interface Run {
-    void run() throws Exception;
-  }
-
-  private static void warm(double seconds, Run r) {
-    long end = System.nanoTime() + (long) (seconds * 1e9);
-    try {
-      while (System.nanoTime() < end) {
-        r.run();
-      }
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void timed(double seconds, Samples s, Run r) {
+  private static void timed(double seconds, Samples s, Warmup.Work r) {
     long end = System.nanoTime() + (long) (seconds * 1e9);
     try {
       do {
@@ -320,14 +304,14 @@ public final class ThroughputBench {
         OnnxTensor ta = OnnxTensor.createTensor(env, FloatBuffer.wrap(a), dims);
         OnnxTensor tb = OnnxTensor.createTensor(env, FloatBuffer.wrap(b), dims)) {
       Map<String, OnnxTensor> feed = Map.of("A", ta, "B", tb);
-      Run ortRun =
+      Warmup.Work ortRun =
           () -> {
             try (OrtSession.Result r = session.run(feed)) {
               r.get(0);
             }
           };
       Warmup.of(1, 60).run(() -> step.run(pool));
-      warm(1, ortRun);
+      Warmup.of(1, 1).run(ortRun);
       for (int round = 0; round < o.rounds(); round++) {
         timed(o.seconds(), fg, () -> step.run(pool));
         timed(o.seconds(), ort, ortRun);
