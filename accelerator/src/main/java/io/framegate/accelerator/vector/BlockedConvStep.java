@@ -390,19 +390,9 @@ final class BlockedConvStep implements Step {
       for (int b = 0; b < width; b++) {
         for (int lane = 0; lane < VL; lane++) {
           int from = b * VL + lane;
-          int at = bases[2 * TILE] + ((blk + b) * VL + lane) * plane;
-          // a tile's positions are consecutive within an image
-          if (count == TILE && bases[2 * TILE + TILE - 1] == bases[2 * TILE] + TILE - 1) {
-            y[at] = t[from];
-            y[at + 1] = t[2 * VL + from];
-            y[at + 2] = t[4 * VL + from];
-            y[at + 3] = t[6 * VL + from];
-            y[at + 4] = t[8 * VL + from];
-            y[at + 5] = t[10 * VL + from];
-          } else {
-            for (int i = 0; i < count; i++) {
-              y[bases[2 * TILE + i] + ((blk + b) * VL + lane) * plane] = t[i * 2 * VL + from];
-            }
+          int channel = ((blk + b) * VL + lane) * plane;
+          for (int i = 0; i < count; i++) {
+            y[bases[2 * TILE + i] + channel] = t[i * 2 * VL + from];
           }
         }
       }

@@ -214,11 +214,7 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
           new BlockedConvStep(g, in[0], xBlocked, w, bias, res, out[0], yBlocked, a, pp, qq, ws);
       return before.isEmpty() ? step : new LayoutStep(before, step, List.of());
     }
-    if (g.depthwise()
-        && g.c() == g.groups()
-        && Blocked.fits(g.c())
-        && ctx.shape(0).length == 4
-        && touchesBlocked(ctx)) {
+    if (g.depthwise() && Blocked.fits(g.c()) && ctx.shape(0).length == 4 && touchesBlocked(ctx)) {
       return inLayout(
           ctx,
           outputs,
