@@ -496,92 +496,11 @@ final class WinogradStep implements Step {
         outputOne(o, b0, jj, n, t);
         jj++;
       } else if (tr < fullH && tc + VL <= fullW) {
-        outputChunk(o, b0, jj, (n * m + o) * g.oh() * g.ow() + 2 * tr * g.ow() + 2 * tc);
+        outputRun(o, b0, jj, (n * m + o) * g.oh() * g.ow() + 2 * tr * g.ow() + 2 * tc, scratch);
         jj += VL;
       } else {
-        outputScatter(o, b0, jj, scratch);
+        outputRun(o, b0, jj, -1, scratch);
         jj += VL;
-      }
-    }
-  }
-
-  /**
-   * Y for VL consecutive blocks anywhere (across rows of blocks and images, clipped to the image):
-   * the products and the bias on vectors, then each block's four outputs stored one by one through
-   * {@code scratch}, with the residual and the activation.
-   */
-  private void outputScatter(int o, float b0, int jj, float[] scratch) {
-    float[] mm = ws.sharedC();
-    int xs = m * padded;
-    int s = o * padded + jj;
-    FloatVector u0 = FloatVector.fromArray(S, mm, s);
-    FloatVector u1 = FloatVector.fromArray(S, mm, xs + s);
-    FloatVector u2 = FloatVector.fromArray(S, mm, 2 * xs + s);
-    FloatVector u3 = FloatVector.fromArray(S, mm, 3 * xs + s);
-    FloatVector l0 = FloatVector.fromArray(S, mm, 4 * xs + s);
-    FloatVector l1 = FloatVector.fromArray(S, mm, 5 * xs + s);
-    FloatVector l2 = FloatVector.fromArray(S, mm, 6 * xs + s);
-    FloatVector l3 = FloatVector.fromArray(S, mm, 7 * xs + s);
-    // rows 0 and 1 of Aᵀ·M: m0 + m1 + m2 and m1 − m2 − m3, in the same order as outputOne
-    FloatVector m20 = FloatVector.fromArray(S, mm, 8 * xs + s);
-    FloatVector m21 = FloatVector.fromArray(S, mm, 9 * xs + s);
-    FloatVector m22 = FloatVector.fromArray(S, mm, 10 * xs + s);
-    FloatVector m23 = FloatVector.fromArray(S, mm, 11 * xs + s);
-    FloatVector a0 = u0.add(l0).add(m20);
-    FloatVector a1 = u1.add(l1).add(m21);
-    FloatVector a2 = u2.add(l2).add(m22);
-    FloatVector a3 = u3.add(l3).add(m23);
-    FloatVector b0v = l0.sub(m20).sub(FloatVector.fromArray(S, mm, 12 * xs + s));
-    FloatVector b1v = l1.sub(m21).sub(FloatVector.fromArray(S, mm, 13 * xs + s));
-    FloatVector b2v = l2.sub(m22).sub(FloatVector.fromArray(S, mm, 14 * xs + s));
-    FloatVector b3v = l3.sub(m23).sub(FloatVector.fromArray(S, mm, 15 * xs + s));
-    FloatVector bv = FloatVector.broadcast(S, b0);
-    FloatVector y00 = bv.add(a0).add(a1).add(a2);
-    FloatVector y01 = bv.add(a1).sub(a2).sub(a3);
-    FloatVector y10 = bv.add(b0v).add(b1v).add(b2v);
-    FloatVector y11 = bv.add(b1v).sub(b2v).sub(b3v);
-    // clamps written out here: a vector handed to a method the JIT does not inline is boxed
-    boolean clamp = act == Activation.RELU || act == Activation.CLIP;
-    if (res == null && clamp) {
-      float lo = act == Activation.RELU ? 0f : p;
-      float hi = act == Activation.RELU ? Float.POSITIVE_INFINITY : q;
-      y00 = y00.max(lo).min(hi);
-      y01 = y01.max(lo).min(hi);
-      y10 = y10.max(lo).min(hi);
-      y11 = y11.max(lo).min(hi);
-    }
-    y00.intoArray(scratch, 0);
-    y01.intoArray(scratch, VL);
-    y10.intoArray(scratch, 2 * VL);
-    y11.intoArray(scratch, 3 * VL);
-    boolean done = res == null && (act == Activation.NONE || clamp);
-    int oh = g.oh();
-    int ow = g.ow();
-    for (int l = 0; l < VL; l++) {
-      int at = t0 + jj + l;
-      int n = at / tiles;
-      int t = at - n * tiles;
-      int plane = (n * m + o) * oh * ow;
-      int row = (t / tilesW) * 2;
-      int col = (t % tilesW) * 2;
-      if (done) {
-        int i = plane + row * ow + col;
-        boolean right = col + 1 < ow;
-        y[i] = scratch[l];
-        if (right) {
-          y[i + 1] = scratch[VL + l];
-        }
-        if (row + 1 < oh) {
-          y[i + ow] = scratch[2 * VL + l];
-          if (right) {
-            y[i + ow + 1] = scratch[3 * VL + l];
-          }
-        }
-      } else {
-        store(plane, row, col, oh, ow, scratch[l]);
-        store(plane, row, col + 1, oh, ow, scratch[VL + l]);
-        store(plane, row + 1, col, oh, ow, scratch[2 * VL + l]);
-        store(plane, row + 1, col + 1, oh, ow, scratch[3 * VL + l]);
       }
     }
   }
@@ -596,10 +515,14 @@ final class WinogradStep implements Step {
       VectorMask.fromLong(S, 0xAAAAAAAAAAAAAAAAL >>> (64 - VL));
 
   /**
-   * Y for VL blocks of one row of blocks, all inside the image: the 16 products are contiguous
-   * lanes, and each row of 2·VL outputs interleaves the blocks' left and right columns.
+   * Y for the VL blocks of products jj…jj+VL−1, with the bias. When the blocks lie in one row of
+   * blocks, all inside the image ({@code i}, the index of their first output, is 0 or more), each
+   * row of 2·VL outputs interleaves the blocks' left and right columns and is stored whole, with
+   * the residual and activation on vectors. Otherwise ({@code i} < 0: row ends, small images, image
+   * bounds) the four outputs of each block are stored one by one through {@code scratch} (4·VL
+   * floats), clipped to the image.
    */
-  private void outputChunk(int o, float b0, int jj, int i) {
+  private void outputRun(int o, float b0, int jj, int i, float[] scratch) {
     float[] mm = ws.sharedC();
     int xs = m * padded;
     int s = o * padded + jj;
@@ -633,38 +556,79 @@ final class WinogradStep implements Step {
     FloatVector y01 = bv.add(u1).sub(u2).sub(u3);
     FloatVector y10 = bv.add(l0).add(l1).add(l2);
     FloatVector y11 = bv.add(l1).sub(l2).sub(l3);
-    int ow = g.ow();
     // every value passes through local code: a vector handed to a method that is not inlined is
     // boxed
-    FloatVector r0 = y00.rearrange(LOW).blend(y01.rearrange(LOW), ODD);
-    FloatVector r1 = y00.rearrange(HIGH).blend(y01.rearrange(HIGH), ODD);
-    FloatVector r2 = y10.rearrange(LOW).blend(y11.rearrange(LOW), ODD);
-    FloatVector r3 = y10.rearrange(HIGH).blend(y11.rearrange(HIGH), ODD);
-    if (res != null) {
-      r0 = r0.add(FloatVector.fromArray(S, res, i));
-      r1 = r1.add(FloatVector.fromArray(S, res, i + VL));
-      r2 = r2.add(FloatVector.fromArray(S, res, i + ow));
-      r3 = r3.add(FloatVector.fromArray(S, res, i + ow + VL));
+    boolean clamp = act == Activation.RELU || act == Activation.CLIP;
+    float lo = act == Activation.RELU ? 0f : p;
+    float hi = act == Activation.RELU ? Float.POSITIVE_INFINITY : q;
+    if (i >= 0) {
+      int ow = g.ow();
+      FloatVector r0 = y00.rearrange(LOW).blend(y01.rearrange(LOW), ODD);
+      FloatVector r1 = y00.rearrange(HIGH).blend(y01.rearrange(HIGH), ODD);
+      FloatVector r2 = y10.rearrange(LOW).blend(y11.rearrange(LOW), ODD);
+      FloatVector r3 = y10.rearrange(HIGH).blend(y11.rearrange(HIGH), ODD);
+      if (res != null) {
+        r0 = r0.add(FloatVector.fromArray(S, res, i));
+        r1 = r1.add(FloatVector.fromArray(S, res, i + VL));
+        r2 = r2.add(FloatVector.fromArray(S, res, i + ow));
+        r3 = r3.add(FloatVector.fromArray(S, res, i + ow + VL));
+      }
+      if (clamp) {
+        r0 = r0.max(lo).min(hi);
+        r1 = r1.max(lo).min(hi);
+        r2 = r2.max(lo).min(hi);
+        r3 = r3.max(lo).min(hi);
+      }
+      r0.intoArray(y, i);
+      r1.intoArray(y, i + VL);
+      r2.intoArray(y, i + ow);
+      r3.intoArray(y, i + ow + VL);
+      if (act != Activation.NONE && !clamp) {
+        for (int j = 0; j < 2 * VL; j++) {
+          y[i + j] = Activation.apply(act, y[i + j], p, q);
+          y[i + ow + j] = Activation.apply(act, y[i + ow + j], p, q);
+        }
+      }
+      return;
     }
-    if (act == Activation.RELU) {
-      r0 = r0.max(0f);
-      r1 = r1.max(0f);
-      r2 = r2.max(0f);
-      r3 = r3.max(0f);
-    } else if (act == Activation.CLIP) {
-      r0 = r0.max(p).min(q);
-      r1 = r1.max(p).min(q);
-      r2 = r2.max(p).min(q);
-      r3 = r3.max(p).min(q);
+    if (res == null && clamp) {
+      y00 = y00.max(lo).min(hi);
+      y01 = y01.max(lo).min(hi);
+      y10 = y10.max(lo).min(hi);
+      y11 = y11.max(lo).min(hi);
     }
-    r0.intoArray(y, i);
-    r1.intoArray(y, i + VL);
-    r2.intoArray(y, i + ow);
-    r3.intoArray(y, i + ow + VL);
-    if (act != Activation.NONE && act != Activation.RELU && act != Activation.CLIP) {
-      for (int j = 0; j < 2 * VL; j++) {
-        y[i + j] = Activation.apply(act, y[i + j], p, q);
-        y[i + ow + j] = Activation.apply(act, y[i + ow + j], p, q);
+    y00.intoArray(scratch, 0);
+    y01.intoArray(scratch, VL);
+    y10.intoArray(scratch, 2 * VL);
+    y11.intoArray(scratch, 3 * VL);
+    boolean done = res == null && (act == Activation.NONE || clamp);
+    int oh = g.oh();
+    int ow = g.ow();
+    for (int l = 0; l < VL; l++) {
+      int at = t0 + jj + l;
+      int n = at / tiles;
+      int t = at - n * tiles;
+      int plane = (n * m + o) * oh * ow;
+      int row = (t / tilesW) * 2;
+      int col = (t % tilesW) * 2;
+      if (done) {
+        int k = plane + row * ow + col;
+        boolean right = col + 1 < ow;
+        y[k] = scratch[l];
+        if (right) {
+          y[k + 1] = scratch[VL + l];
+        }
+        if (row + 1 < oh) {
+          y[k + ow] = scratch[2 * VL + l];
+          if (right) {
+            y[k + ow + 1] = scratch[3 * VL + l];
+          }
+        }
+      } else {
+        store(plane, row, col, oh, ow, scratch[l]);
+        store(plane, row, col + 1, oh, ow, scratch[VL + l]);
+        store(plane, row + 1, col, oh, ow, scratch[2 * VL + l]);
+        store(plane, row + 1, col + 1, oh, ow, scratch[3 * VL + l]);
       }
     }
   }
