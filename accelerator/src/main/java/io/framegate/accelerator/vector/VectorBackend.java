@@ -7,10 +7,10 @@ import io.framegate.accelerator.plan.JvmPlan;
 
 /**
  * The fast CPU backend: convolutions as packed-panel GEMM with fused epilogues (3×3 stride-1 ones
- * by Winograd F(2×2, 3×3)), depthwise and fully connected layers, element-wise operators, windowed
- * and global pooling on the Vector API ({@code jdk.incubator.vector}, which the JVM must be started
- * with: {@code --add-modules jdk.incubator.vector}); every other operator runs the reference
- * kernels. Weights are packed and scratch is allocated when the plan is built.
+ * by Winograd F(4×4, 3×3) or F(2×2, 3×3)), depthwise and fully connected layers, element-wise
+ * operators, windowed and global pooling on the Vector API ({@code jdk.incubator.vector}, which the
+ * JVM must be started with: {@code --add-modules jdk.incubator.vector}); every other operator runs
+ * the reference kernels. Weights are packed and scratch is allocated when the plan is built.
  */
 public final class VectorBackend implements Backend {
   public static final String NAME = "jvm-vector";

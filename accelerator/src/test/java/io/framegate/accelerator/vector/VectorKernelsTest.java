@@ -205,8 +205,12 @@ class VectorKernelsTest {
     } else {
       steps.put("gemm", new ConvStep(g, x, wt, bias, res, got, act, p, q, ws));
     }
+    // F(4×4, 3×3) rounds more than the others (its transforms scale terms by up to 25 and 1/24):
+    // each of its outputs is held to 1e-5 of the sum of its terms' magnitudes instead
+    Map<String, Step> coarse = new LinkedHashMap<>();
     if (WinogradStep.suits(g)) {
-      steps.put("winograd", new WinogradStep(g, x, wt, bias, res, got, act, p, q, ws));
+      steps.put("winograd 2×2", new WinogradStep(g, 2, x, wt, bias, res, got, act, p, q, ws));
+      coarse.put("winograd 4×4", new WinogradStep(g, 4, x, wt, bias, res, got, act, p, q, ws));
     }
     if (groups == 1 && Blocked.fits(m)) {
       // the direct convolution writes the blocked layout; read back through a plain copy
@@ -236,6 +240,55 @@ class VectorKernelsTest {
       e.getValue().run(Loops.SEQUENTIAL);
       assertClose(want, got, size, e.getKey() + " sequential", scale);
     }
+    if (!coarse.isEmpty()) {
+      float[] magnitude = new float[size];
+      ConvKernels.conv(
+          abs(x),
+          abs(wt),
+          hasBias ? abs(bias) : new float[1],
+          hasRes ? abs(res) : new float[1],
+          magnitude,
+          rg,
+          Activation.NONE,
+          0f,
+          0f,
+          0,
+          n * m);
+      for (Map.Entry<String, Step> e : coarse.entrySet()) {
+        java.util.Arrays.fill(got, Float.NaN);
+        e.getValue().run(pool);
+        assertWithin(want, got, magnitude, e.getKey() + " parallel");
+        java.util.Arrays.fill(got, Float.NaN);
+        e.getValue().run(Loops.SEQUENTIAL);
+        assertWithin(want, got, magnitude, e.getKey() + " sequential");
+      }
+    }
+  }
+
+  private static float[] abs(float[] v) {
+    float[] a = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      a[i] = Math.abs(v[i]);
+    }
+    return a;
+  }
+
+  /** |got − want| ≤ 1e-5·magnitude everywhere. */
+  private static void assertWithin(float[] want, float[] got, float[] magnitude, String what) {
+    for (int i = 0; i < want.length; i++) {
+      if (!(Math.abs(got[i] - want[i]) <= 1e-5 * magnitude[i])) {
+        throw new AssertionError(
+            what
+                + ": at "
+                + i
+                + " expected "
+                + want[i]
+                + " got "
+                + got[i]
+                + ", terms "
+                + magnitude[i]);
+      }
+    }
   }
 
   /** Runs a step that writes {@code blocked}, then copies it into {@code plain}. */
@@ -245,6 +298,17 @@ class VectorKernelsTest {
       step.run(loops);
       System.arraycopy(Blocked.plain(blocked, n, c, hw), 0, plain, 0, plain.length);
     };
+  }
+
+  /**
+   * F(4×4, 3×3) does 36 products per 16 outputs against F(2×2, 3×3)'s 16 per 4, but on small maps
+   * its blocks overhang the image and fill fewer columns of the GEMM's register tiles.
+   */
+  @ParameterizedTest(name = "n={0} {1}x{1}: {2}x{2} blocks")
+  @CsvSource({"1, 56, 4", "1, 14, 4", "1, 7, 2", "8, 7, 4", "1, 5, 2", "4, 17, 4"})
+  void winogradPicksTheBlockSizeWithFewerProducts(int n, int size, int tile) {
+    ConvGeometry g = new ConvGeometry(n, 64, size, size, 64, 3, 3, size, size, 1, 1, 1, 1, 1, 1, 1);
+    assertEquals(tile, WinogradStep.tileFor(g));
   }
 
   @ParameterizedTest(name = "{0}x{1}x{2}")
