@@ -515,25 +515,44 @@ final class WinogradStep implements Step {
     }
   }
 
-  /** Writes the outputs of the first {@code lanes} of the VL blocks from jj on one by one. */
+  /**
+   * Writes the outputs of the first {@code lanes} of the VL blocks from jj on one by one, clipped
+   * to the image. Without a residual, a ReLU or clip runs on the vectors first, so that the stores
+   * are plain copies.
+   */
   private void storeEach(int o, float[] sp, int jj, int lanes) {
     int oh = g.oh();
     int ow = g.ow();
+    boolean clamp = act == Activation.RELU || act == Activation.CLIP;
+    boolean copy = res == null && (act == Activation.NONE || clamp);
+    if (res == null && clamp) {
+      float lo = act == Activation.RELU ? 0f : p;
+      float hi = act == Activation.RELU ? Float.POSITIVE_INFINITY : q;
+      for (int v = stage; v < stage + tile * tile * VL; v += VL) {
+        FloatVector.fromArray(S, sp, v).max(lo).min(hi).intoArray(sp, v);
+      }
+    }
     for (int l = 0; l < lanes; l++) {
       int at = t0 + jj + l;
       int n = at / tiles;
       int t = at - n * tiles;
-      int plane = (n * m + o) * oh * ow;
       int row0 = (t / tilesW) * tile;
       int col0 = (t % tilesW) * tile;
-      for (int r = 0; r < tile && row0 + r < oh; r++) {
-        for (int k = 0; k < tile && col0 + k < ow; k++) {
-          int i = plane + (row0 + r) * ow + col0 + k;
-          float v = sp[stage + (r * tile + k) * VL + l];
-          if (res != null) {
-            v += res[i];
+      int rows = Math.min(tile, oh - row0);
+      int cols = Math.min(tile, ow - col0);
+      int first = (n * m + o) * oh * ow + row0 * ow + col0;
+      for (int r = 0; r < rows; r++) {
+        int src = stage + r * tile * VL + l;
+        int dst = first + r * ow;
+        if (copy) {
+          for (int k = 0; k < cols; k++) {
+            y[dst + k] = sp[src + k * VL];
           }
-          y[i] = Activation.apply(act, v, p, q);
+        } else {
+          for (int k = 0; k < cols; k++) {
+            float v = sp[src + k * VL] + (res == null ? 0f : res[dst + k]);
+            y[dst + k] = Activation.apply(act, v, p, q);
+          }
         }
       }
     }
