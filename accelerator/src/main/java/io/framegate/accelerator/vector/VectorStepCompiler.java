@@ -241,7 +241,8 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
             return new DepthwiseStep(g, i[0], w, bias, res, o[0], a, pp, qq, ws);
           }
           if (WinogradStep.suits(g)) {
-            return new WinogradStep(g, i[0], w, bias, res, o[0], a, pp, qq, ws);
+            int tile = WinogradStep.tileFor(g);
+            return new WinogradStep(g, tile, i[0], w, bias, res, o[0], a, pp, qq, ws);
           }
           return new ConvStep(g, i[0], w, bias, res, o[0], a, pp, qq, ws);
         });

@@ -118,20 +118,6 @@ final class WinogradStep implements Step {
     return (long) (t + 2) * (t + 2) * roundUp((int) blocks, Sgemm.NR);
   }
 
-  WinogradStep(
-      ConvGeometry g,
-      float[] x,
-      float[] w,
-      float[] bias,
-      float[] res,
-      float[] y,
-      int act,
-      float p,
-      float q,
-      Workspace ws) {
-    this(g, tileFor(g), x, w, bias, res, y, act, p, q, ws);
-  }
-
   @SuppressWarnings("unchecked")
   WinogradStep(
       ConvGeometry g,
