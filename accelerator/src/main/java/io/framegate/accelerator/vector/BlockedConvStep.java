@@ -383,7 +383,7 @@ final class BlockedConvStep implements Step {
         for (int i = 0; i < count; i++) {
           for (int b = 0; b < width; b++) {
             int at = i * 2 * VL + b * VL;
-            Sgemm.activate(FloatVector.fromArray(S, t, at), act, p, q).intoArray(t, at);
+            Sgemm.activate(t, at, t, at, act, p, q);
           }
         }
       }
@@ -432,10 +432,10 @@ final class BlockedConvStep implements Step {
         if (res != null) {
           v = v.add(FloatVector.fromArray(S, res, at));
         }
+        v.intoArray(y, at);
         if (vector) {
-          Sgemm.activate(v, act, p, q).intoArray(y, at);
+          Sgemm.activate(y, at, y, at, act, p, q);
         } else {
-          v.intoArray(y, at);
           for (int j = at; j < at + VL; j++) {
             y[j] = Activation.apply(act, y[j], p, q);
           }

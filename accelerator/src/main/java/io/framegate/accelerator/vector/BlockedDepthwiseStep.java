@@ -702,7 +702,8 @@ final class BlockedDepthwiseStep implements Step {
         if (res != null) {
           v = v.add(FloatVector.fromArray(S, res, i));
         }
-        Sgemm.activate(v, act, p, q).intoArray(y, i);
+        v.intoArray(y, i);
+        Sgemm.activate(y, i, y, i, act, p, q);
       }
     } else {
       for (int i = off; i < off + n; i++) {

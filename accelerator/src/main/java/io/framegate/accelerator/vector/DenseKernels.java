@@ -67,14 +67,17 @@ final class DenseKernels {
           a03 = u.fma(r, a03);
           a13 = v.fma(r, a13);
         }
-        finish(y, i, j, n, a00, x, x0, w, w0, bound, k, alpha, beta, c, cRow, cCol);
-        finish(y, i, j + 1, n, a01, x, x0, w, w1, bound, k, alpha, beta, c, cRow, cCol);
-        finish(y, i, j + 2, n, a02, x, x0, w, w2, bound, k, alpha, beta, c, cRow, cCol);
-        finish(y, i, j + 3, n, a03, x, x0, w, w3, bound, k, alpha, beta, c, cRow, cCol);
-        finish(y, i + 1, j, n, a10, x, x1, w, w0, bound, k, alpha, beta, c, cRow, cCol);
-        finish(y, i + 1, j + 1, n, a11, x, x1, w, w1, bound, k, alpha, beta, c, cRow, cCol);
-        finish(y, i + 1, j + 2, n, a12, x, x1, w, w2, bound, k, alpha, beta, c, cRow, cCol);
-        finish(y, i + 1, j + 3, n, a13, x, x1, w, w3, bound, k, alpha, beta, c, cRow, cCol);
+        finish(y, i, j, n, Sgemm.sum(a00), x, x0, w, w0, bound, k, alpha, beta, c, cRow, cCol);
+        finish(y, i, j + 1, n, Sgemm.sum(a01), x, x0, w, w1, bound, k, alpha, beta, c, cRow, cCol);
+        finish(y, i, j + 2, n, Sgemm.sum(a02), x, x0, w, w2, bound, k, alpha, beta, c, cRow, cCol);
+        finish(y, i, j + 3, n, Sgemm.sum(a03), x, x0, w, w3, bound, k, alpha, beta, c, cRow, cCol);
+        finish(y, i + 1, j, n, Sgemm.sum(a10), x, x1, w, w0, bound, k, alpha, beta, c, cRow, cCol);
+        finish(
+            y, i + 1, j + 1, n, Sgemm.sum(a11), x, x1, w, w1, bound, k, alpha, beta, c, cRow, cCol);
+        finish(
+            y, i + 1, j + 2, n, Sgemm.sum(a12), x, x1, w, w2, bound, k, alpha, beta, c, cRow, cCol);
+        finish(
+            y, i + 1, j + 3, n, Sgemm.sum(a13), x, x1, w, w3, bound, k, alpha, beta, c, cRow, cCol);
       }
       for (; i < m; i++) {
         int x0 = i * k;
@@ -89,10 +92,10 @@ final class DenseKernels {
           a2 = u.fma(FloatVector.fromArray(S, w, w2 + l), a2);
           a3 = u.fma(FloatVector.fromArray(S, w, w3 + l), a3);
         }
-        finish(y, i, j, n, a0, x, x0, w, w0, bound, k, alpha, beta, c, cRow, cCol);
-        finish(y, i, j + 1, n, a1, x, x0, w, w1, bound, k, alpha, beta, c, cRow, cCol);
-        finish(y, i, j + 2, n, a2, x, x0, w, w2, bound, k, alpha, beta, c, cRow, cCol);
-        finish(y, i, j + 3, n, a3, x, x0, w, w3, bound, k, alpha, beta, c, cRow, cCol);
+        finish(y, i, j, n, Sgemm.sum(a0), x, x0, w, w0, bound, k, alpha, beta, c, cRow, cCol);
+        finish(y, i, j + 1, n, Sgemm.sum(a1), x, x0, w, w1, bound, k, alpha, beta, c, cRow, cCol);
+        finish(y, i, j + 2, n, Sgemm.sum(a2), x, x0, w, w2, bound, k, alpha, beta, c, cRow, cCol);
+        finish(y, i, j + 3, n, Sgemm.sum(a3), x, x0, w, w3, bound, k, alpha, beta, c, cRow, cCol);
       }
     }
     for (; j < hi; j++) {
@@ -103,17 +106,18 @@ final class DenseKernels {
         for (int l = 0; l < bound; l += VL) {
           a0 = FloatVector.fromArray(S, x, x0 + l).fma(FloatVector.fromArray(S, w, w0 + l), a0);
         }
-        finish(y, i, j, n, a0, x, x0, w, w0, bound, k, alpha, beta, c, cRow, cCol);
+        finish(y, i, j, n, Sgemm.sum(a0), x, x0, w, w0, bound, k, alpha, beta, c, cRow, cCol);
       }
     }
   }
 
+  /** Y(i, j) = α·(dot + the reduction tail) + β·C(i, j), dot being the vector part of the sum. */
   private static void finish(
       float[] y,
       int i,
       int j,
       int n,
-      FloatVector acc,
+      float dot,
       float[] x,
       int x0,
       float[] w,
@@ -125,11 +129,10 @@ final class DenseKernels {
       float[] c,
       int cRow,
       int cCol) {
-    float s = Sgemm.sum(acc);
     for (int l = bound; l < k; l++) {
-      s += x[x0 + l] * w[w0 + l];
+      dot += x[x0 + l] * w[w0 + l];
     }
-    float v = alpha * s;
+    float v = alpha * dot;
     if (c != null) {
       v += beta * c[i * cRow + j * cCol];
     }

@@ -119,10 +119,10 @@ final class DepthwiseKernels {
           if (res != null) {
             acc = acc.add(FloatVector.fromArray(S, res, yRow + col));
           }
+          acc.intoArray(y, yRow + col);
           if (vectorAct) {
-            Sgemm.activate(acc, act, p, q).intoArray(y, yRow + col);
+            Sgemm.activate(y, yRow + col, y, yRow + col, act, p, q);
           } else {
-            acc.intoArray(y, yRow + col);
             finishScalar(y, yRow + col, VL, act, p, q);
           }
         } else {
@@ -130,12 +130,9 @@ final class DepthwiseKernels {
           if (res != null) {
             acc = acc.add(FloatVector.fromArray(S, res, yRow + col, m));
           }
-          if (vectorAct) {
-            Sgemm.activate(acc, act, p, q).intoArray(y, yRow + col, m);
-          } else {
-            acc.intoArray(y, yRow + col, m);
-            finishScalar(y, yRow + col, n, act, p, q);
-          }
+          // the row's last few outputs: the activation in scalars, so no mask crosses a call
+          acc.intoArray(y, yRow + col, m);
+          finishScalar(y, yRow + col, n, act, p, q);
         }
       }
     }

@@ -16,7 +16,7 @@ final class ElementwiseVector {
   static void activation(float[] x, float[] y, int act, float p, float q, int lo, int hi) {
     int i = lo;
     for (; i + VL <= hi; i += VL) {
-      Sgemm.activate(FloatVector.fromArray(S, x, i), act, p, q).intoArray(y, i);
+      Sgemm.activate(x, i, y, i, act, p, q);
     }
     for (; i < hi; i++) {
       y[i] = io.framegate.accelerator.kernel.Activation.apply(act, x[i], p, q);
@@ -62,13 +62,10 @@ final class ElementwiseVector {
         }
         y[i] = m;
       } else {
-        FloatVector acc = FloatVector.zero(S);
-        for (int s = 0; s < bound; s += VL) {
-          acc = acc.add(FloatVector.fromArray(S, x, base + s));
-        }
-        float sum = Sgemm.sum(acc);
-        for (int s = bound; s < n; s++) {
-          sum += x[base + s];
+        // in order, as the reference kernel sums: a plane holds a few dozen values
+        float sum = 0f;
+        for (int s = base; s < base + n; s++) {
+          sum += x[s];
         }
         y[i] = sum / n;
       }

@@ -210,14 +210,14 @@ public final class Sgemm {
     boolean vector = vectorActivation(act);
     for (int r = 0; r < MR; r++, o += ldc) {
       for (int j = 0; j < NR; j += VL) {
-        FloatVector v = FloatVector.fromArray(S, c, o + j);
         if (res != null) {
-          v = v.add(FloatVector.fromArray(S, res, o + j));
+          FloatVector.fromArray(S, c, o + j)
+              .add(FloatVector.fromArray(S, res, o + j))
+              .intoArray(c, o + j);
         }
         if (vector) {
-          activate(v, act, p, q).intoArray(c, o + j);
+          activate(c, o + j, c, o + j, act, p, q);
         } else {
-          v.intoArray(c, o + j);
           for (int i = o + j; i < o + j + VL; i++) {
             c[i] = Activation.apply(act, c[i], p, q);
           }
@@ -272,15 +272,21 @@ public final class Sgemm {
     return s;
   }
 
-  /** The vectorisable activations of {@link Activation}; p and q as there. */
-  static FloatVector activate(FloatVector v, int act, float p, float q) {
+  /**
+   * {@code dst[j…j+VL) = act(src[i…i+VL))} for the activations {@link #vectorActivation} accepts
+   * (in place when both are the same). Arrays in and out, not vectors: a vector handed to a method
+   * that C2 does not inline is boxed on the heap, and whether it inlines a call depends on the
+   * profile of the run.
+   */
+  static void activate(float[] src, int i, float[] dst, int j, int act, float p, float q) {
+    FloatVector v = FloatVector.fromArray(S, src, i);
     if (act == Activation.RELU) {
-      return v.max(0f);
+      v = v.max(0f);
     } else if (act == Activation.CLIP) {
-      return v.max(p).min(q);
+      v = v.max(p).min(q);
     } else if (act == Activation.LEAKY_RELU) {
-      return v.blend(v.mul(p), v.compare(VectorOperators.LT, 0f));
+      v = v.blend(v.mul(p), v.compare(VectorOperators.LT, 0f));
     }
-    return v;
+    v.intoArray(dst, j);
   }
 }

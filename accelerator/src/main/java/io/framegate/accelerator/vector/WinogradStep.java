@@ -316,7 +316,7 @@ final class WinogradStep implements Step {
   private void transform(
       float[] src, int b, int rowStride, int[] offsets, float[] v, int dst, int xiStride) {
     if (tile == 2) {
-      WinogradTransforms.input2(src, b, rowStride, offsets, v, dst, xiStride);
+      WinogradTransforms.input2(src, b, rowStride, offsets, src, scratch, v, dst, xiStride);
     } else {
       WinogradTransforms.input4(src, b, rowStride, offsets, src, scratch, v, dst, xiStride);
     }
@@ -447,7 +447,7 @@ final class WinogradStep implements Step {
     float b0 = bias == null ? 0f : bias[o];
     for (int jj = 0; jj < count; jj += VL) {
       if (tile == 2) {
-        WinogradTransforms.output2(mm, o * padded + jj, xs, b0, sp, stage);
+        WinogradTransforms.output2(mm, o * padded + jj, xs, b0, sp, scratch, sp, stage);
       } else {
         WinogradTransforms.output4(mm, o * padded + jj, xs, b0, sp, scratch, sp, stage);
       }

@@ -13,7 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>F(4×4, 3×3) uses the interpolation points 0, ±1, ±2 and ∞ (Lavin and Gray, "Fast Algorithms
  * for Convolutional Neural Networks", 2016). Each two-dimensional transform runs as one-dimensional
  * transforms of the rows into a scratch area, then of the columns out of it; a one-dimensional
- * transform loads and stores its own vectors, so that no vector crosses a method call.
+ * transform loads and stores its own vectors, so that no vector crosses a method call, and every
+ * method stays small: a method that holds a whole two-dimensional transform in vectors ran into
+ * C2's inlining budget in some compilations and left its vectors boxed on the heap.
  */
 final class WinogradTransforms {
   private static final VectorSpecies<Float> S = Sgemm.S;
@@ -31,6 +33,9 @@ final class WinogradTransforms {
     {1 / 24.0, -1 / 12.0, 1 / 6.0},
     {0, 0, 1}
   };
+
+  /** Offsets of the rows of a 4×4 scratch of vectors, read down one column. */
+  private static final int[] COLUMN4 = {0, 4 * VL, 8 * VL, 12 * VL};
 
   /** Offsets of the rows of a 6×6 scratch of vectors, read down one column. */
   private static final int[] COLUMN6 = {0, 6 * VL, 12 * VL, 18 * VL, 24 * VL, 30 * VL};
@@ -72,65 +77,40 @@ final class WinogradTransforms {
 
   /**
    * V of F(2×2, 3×3) for VL blocks: patch position (i, j) of block l is {@code src[b + i·rowStride
-   * + cols[j] + l]}; V_ξ goes to {@code v[ξ·xiStride + dst]}.
+   * + cols[j] + l]}; V_ξ goes to {@code v[ξ·xiStride + dst]}. {@code tmp} from {@code tb} holds
+   * 16·VL floats of scratch.
    */
   static void input2(
-      float[] src, int b, int rowStride, int[] cols, float[] v, int dst, int xiStride) {
-    int o1 = cols[1];
-    int o2 = cols[2];
-    int o3 = cols[3];
-    FloatVector d00 = FloatVector.fromArray(S, src, b);
-    FloatVector d01 = FloatVector.fromArray(S, src, b + o1);
-    FloatVector d02 = FloatVector.fromArray(S, src, b + o2);
-    FloatVector d03 = FloatVector.fromArray(S, src, b + o3);
-    b += rowStride;
-    FloatVector d10 = FloatVector.fromArray(S, src, b);
-    FloatVector d11 = FloatVector.fromArray(S, src, b + o1);
-    FloatVector d12 = FloatVector.fromArray(S, src, b + o2);
-    FloatVector d13 = FloatVector.fromArray(S, src, b + o3);
-    b += rowStride;
-    FloatVector d20 = FloatVector.fromArray(S, src, b);
-    FloatVector d21 = FloatVector.fromArray(S, src, b + o1);
-    FloatVector d22 = FloatVector.fromArray(S, src, b + o2);
-    FloatVector d23 = FloatVector.fromArray(S, src, b + o3);
-    b += rowStride;
-    FloatVector d30 = FloatVector.fromArray(S, src, b);
-    FloatVector d31 = FloatVector.fromArray(S, src, b + o1);
-    FloatVector d32 = FloatVector.fromArray(S, src, b + o2);
-    FloatVector d33 = FloatVector.fromArray(S, src, b + o3);
-    // Bᵀ·d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3; then the same combinations along each row
-    FloatVector a0 = d00.sub(d20);
-    FloatVector a1 = d01.sub(d21);
-    FloatVector a2 = d02.sub(d22);
-    FloatVector a3 = d03.sub(d23);
-    a0.sub(a2).intoArray(v, dst);
-    a1.add(a2).intoArray(v, xiStride + dst);
-    a2.sub(a1).intoArray(v, 2 * xiStride + dst);
-    a1.sub(a3).intoArray(v, 3 * xiStride + dst);
-    a0 = d10.add(d20);
-    a1 = d11.add(d21);
-    a2 = d12.add(d22);
-    a3 = d13.add(d23);
-    a0.sub(a2).intoArray(v, 4 * xiStride + dst);
-    a1.add(a2).intoArray(v, 5 * xiStride + dst);
-    a2.sub(a1).intoArray(v, 6 * xiStride + dst);
-    a1.sub(a3).intoArray(v, 7 * xiStride + dst);
-    a0 = d20.sub(d10);
-    a1 = d21.sub(d11);
-    a2 = d22.sub(d12);
-    a3 = d23.sub(d13);
-    a0.sub(a2).intoArray(v, 8 * xiStride + dst);
-    a1.add(a2).intoArray(v, 9 * xiStride + dst);
-    a2.sub(a1).intoArray(v, 10 * xiStride + dst);
-    a1.sub(a3).intoArray(v, 11 * xiStride + dst);
-    a0 = d10.sub(d30);
-    a1 = d11.sub(d31);
-    a2 = d12.sub(d32);
-    a3 = d13.sub(d33);
-    a0.sub(a2).intoArray(v, 12 * xiStride + dst);
-    a1.add(a2).intoArray(v, 13 * xiStride + dst);
-    a2.sub(a1).intoArray(v, 14 * xiStride + dst);
-    a1.sub(a3).intoArray(v, 15 * xiStride + dst);
+      float[] src,
+      int b,
+      int rowStride,
+      int[] cols,
+      float[] tmp,
+      int tb,
+      float[] v,
+      int dst,
+      int xiStride) {
+    for (int i = 0; i < 4; i++) {
+      inputLine2(src, b + i * rowStride, cols, tmp, tb + 4 * i * VL, VL);
+    }
+    for (int j = 0; j < 4; j++) {
+      inputLine2(tmp, tb + j * VL, COLUMN4, v, j * xiStride + dst, 4 * xiStride);
+    }
+  }
+
+  /**
+   * Bᵀ·d for the four vectors {@code s[b + off[k]]}, stored at {@code d[j + k·stride]}: the rows of
+   * Bᵀ are (1, 0, −1, 0), (0, 1, 1, 0), (0, −1, 1, 0) and (0, 1, 0, −1).
+   */
+  private static void inputLine2(float[] s, int b, int[] off, float[] d, int j, int stride) {
+    FloatVector d0 = FloatVector.fromArray(S, s, b + off[0]);
+    FloatVector d1 = FloatVector.fromArray(S, s, b + off[1]);
+    FloatVector d2 = FloatVector.fromArray(S, s, b + off[2]);
+    FloatVector d3 = FloatVector.fromArray(S, s, b + off[3]);
+    d0.sub(d2).intoArray(d, j);
+    d1.add(d2).intoArray(d, j + stride);
+    d2.sub(d1).intoArray(d, j + 2 * stride);
+    d1.sub(d3).intoArray(d, j + 3 * stride);
   }
 
   /**
@@ -188,39 +168,32 @@ final class WinogradTransforms {
 
   /**
    * Y of F(2×2, 3×3) plus the bias for VL blocks: product ξ of block l is {@code mm[s + ξ·xs + l]};
-   * output (r, k) goes to {@code ys[yb + (2r + k)·VL + l]}.
+   * output (r, k) goes to {@code ys[yb + (2r + k)·VL + l]}. {@code tmp} from {@code tb} holds 8·VL
+   * floats of scratch.
    */
-  static void output2(float[] mm, int s, int xs, float bias, float[] ys, int yb) {
-    FloatVector m00 = FloatVector.fromArray(S, mm, s);
-    FloatVector m01 = FloatVector.fromArray(S, mm, xs + s);
-    FloatVector m02 = FloatVector.fromArray(S, mm, 2 * xs + s);
-    FloatVector m03 = FloatVector.fromArray(S, mm, 3 * xs + s);
-    FloatVector m10 = FloatVector.fromArray(S, mm, 4 * xs + s);
-    FloatVector m11 = FloatVector.fromArray(S, mm, 5 * xs + s);
-    FloatVector m12 = FloatVector.fromArray(S, mm, 6 * xs + s);
-    FloatVector m13 = FloatVector.fromArray(S, mm, 7 * xs + s);
-    FloatVector m20 = FloatVector.fromArray(S, mm, 8 * xs + s);
-    FloatVector m21 = FloatVector.fromArray(S, mm, 9 * xs + s);
-    FloatVector m22 = FloatVector.fromArray(S, mm, 10 * xs + s);
-    FloatVector m23 = FloatVector.fromArray(S, mm, 11 * xs + s);
-    FloatVector m30 = FloatVector.fromArray(S, mm, 12 * xs + s);
-    FloatVector m31 = FloatVector.fromArray(S, mm, 13 * xs + s);
-    FloatVector m32 = FloatVector.fromArray(S, mm, 14 * xs + s);
-    FloatVector m33 = FloatVector.fromArray(S, mm, 15 * xs + s);
-    // Aᵀ·M: rows m0 + m1 + m2 and m1 − m2 − m3; then the same along each row
-    FloatVector u0 = m00.add(m10).add(m20);
-    FloatVector u1 = m01.add(m11).add(m21);
-    FloatVector u2 = m02.add(m12).add(m22);
-    FloatVector u3 = m03.add(m13).add(m23);
-    FloatVector l0 = m10.sub(m20).sub(m30);
-    FloatVector l1 = m11.sub(m21).sub(m31);
-    FloatVector l2 = m12.sub(m22).sub(m32);
-    FloatVector l3 = m13.sub(m23).sub(m33);
+  static void output2(
+      float[] mm, int s, int xs, float bias, float[] tmp, int tb, float[] ys, int yb) {
+    for (int i = 0; i < 4; i++) {
+      outputLine2(mm, s + 4 * i * xs, xs, 0f, tmp, tb + 2 * i * VL, VL);
+    }
+    for (int k = 0; k < 2; k++) {
+      outputLine2(tmp, tb + k * VL, 2 * VL, bias, ys, yb + k * VL, 2 * VL);
+    }
+  }
+
+  /**
+   * Aᵀ·m + bias for the four vectors {@code s[b + k·sStride]}, stored at {@code d[j + r·dStride]}:
+   * the rows of Aᵀ are (1, 1, 1, 0) and (0, 1, −1, −1).
+   */
+  private static void outputLine2(
+      float[] s, int b, int sStride, float bias, float[] d, int j, int dStride) {
+    FloatVector m0 = FloatVector.fromArray(S, s, b);
+    FloatVector m1 = FloatVector.fromArray(S, s, b + sStride);
+    FloatVector m2 = FloatVector.fromArray(S, s, b + 2 * sStride);
+    FloatVector m3 = FloatVector.fromArray(S, s, b + 3 * sStride);
     FloatVector bv = FloatVector.broadcast(S, bias);
-    bv.add(u0).add(u1).add(u2).intoArray(ys, yb);
-    bv.add(u1).sub(u2).sub(u3).intoArray(ys, yb + VL);
-    bv.add(l0).add(l1).add(l2).intoArray(ys, yb + 2 * VL);
-    bv.add(l1).sub(l2).sub(l3).intoArray(ys, yb + 3 * VL);
+    bv.add(m0).add(m1).add(m2).intoArray(d, j);
+    bv.add(m1).sub(m2).sub(m3).intoArray(d, j + dStride);
   }
 
   /**
