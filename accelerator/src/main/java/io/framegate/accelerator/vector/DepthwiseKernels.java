@@ -144,20 +144,34 @@ final class DepthwiseKernels {
    * S·phaseWidth} floats apart.
    */
   static void padPlane(ConvGeometry g, float[] x, int i, float[] xp, float fill) {
-    int h = g.h();
-    int wd = g.w();
-    int sw = g.sw();
-    int rows = paddedRows(g);
-    int pw = phaseWidth(g);
+    padPlane(x, i, g.h(), g.w(), g.ph(), g.pw(), g.sw(), paddedRows(g), phaseWidth(g), xp, fill);
+  }
+
+  /**
+   * As {@link #padPlane(ConvGeometry, float[], int, float[], float)} for an h×wd plane padded by
+   * (padTop, padLeft), split into {@code sw} phases of {@code pw} columns, over {@code rows} rows.
+   */
+  static void padPlane(
+      float[] x,
+      int i,
+      int h,
+      int wd,
+      int padTop,
+      int padLeft,
+      int sw,
+      int rows,
+      int pw,
+      float[] xp,
+      float fill) {
     int rowStride = sw * pw;
     int xPlane = i * h * wd;
     // the padded, phase-split copy: row t, phase r, column j ↔ X(t − PH, S·j + r − PW)
     for (int t = 0; t < rows; t++) {
-      int ih = t - g.ph();
+      int ih = t - padTop;
       int xRow = xPlane + ih * wd;
       for (int r = 0; r < sw; r++) {
         int dst = t * rowStride + r * pw;
-        int first = r - g.pw();
+        int first = r - padLeft;
         int lo = 0;
         int hi = 0;
         if (ih >= 0 && ih < h) {

@@ -277,7 +277,10 @@ final class WinogradStep implements Step {
     for (int n = t0 / tiles; n * tiles < t1; n++) {
       int lo = Math.max(t0, n * tiles);
       int hi = Math.min(t1, (n + 1) * tiles);
-      copyPlane(n, ch, xp);
+      // the plane with its zero padding explicit, each row as its T phases: padded (r, j) goes to
+      // r·paddedW + (j mod T)·part + ⌊j/T⌋
+      DepthwiseKernels.padPlane(
+          x, n * c + ch, g.h(), g.w(), g.ph(), g.pw(), tile, paddedH, part, xp, 0f);
       for (int at = lo; at < hi; at++) {
         int jj = at - t0;
         int lane = jj & (VL - 1);
@@ -319,41 +322,6 @@ final class WinogradStep implements Step {
       WinogradTransforms.input2(src, b, rowStride, offsets, src, scratch, v, dst, xiStride);
     } else {
       WinogradTransforms.input4(src, b, rowStride, offsets, src, scratch, v, dst, xiStride);
-    }
-  }
-
-  /**
-   * Copies channel ch of image n into xp with its zero padding explicit, each row as its T phases:
-   * padded (r, j) goes to r·paddedW + (j mod T)·part + ⌊j/T⌋.
-   */
-  private void copyPlane(int n, int ch, float[] xp) {
-    int h = g.h();
-    int wd = g.w();
-    int plane = (n * c + ch) * h * wd;
-    for (int r = 0; r < paddedH; r++) {
-      int ih = r - g.ph();
-      int row = r * paddedW;
-      if (ih < 0 || ih >= h) {
-        java.util.Arrays.fill(xp, row, row + paddedW, 0f);
-        continue;
-      }
-      for (int e = 0; e < tile; e++) {
-        // phase e holds padded columns T·k + e, input columns T·k + e − PW
-        int first = e - g.pw();
-        int lo = Math.min(part, Im2col.firstInside(first, tile));
-        int hi = Math.max(lo, Im2col.endInside(first, tile, wd, part));
-        int dst = row + e * part;
-        int src = plane + ih * wd + first;
-        for (int k = 0; k < lo; k++) {
-          xp[dst + k] = 0f;
-        }
-        for (int k = lo; k < hi; k++) {
-          xp[dst + k] = x[src + tile * k];
-        }
-        for (int k = hi; k < part; k++) {
-          xp[dst + k] = 0f;
-        }
-      }
     }
   }
 
