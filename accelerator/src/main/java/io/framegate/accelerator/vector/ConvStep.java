@@ -116,7 +116,7 @@ final class ConvStep implements Step {
         };
   }
 
-  private static int roundUp(int v, int m) {
+  static int roundUp(int v, int m) {
     return (v + m - 1) / m * m;
   }
 

@@ -115,7 +115,7 @@ final class WinogradStep implements Step {
 
   private static long cost(ConvGeometry g, int t) {
     long blocks = (long) g.n() * ((g.oh() + t - 1) / t) * ((g.ow() + t - 1) / t);
-    return (long) (t + 2) * (t + 2) * roundUp((int) blocks, Sgemm.NR);
+    return (long) (t + 2) * (t + 2) * ConvStep.roundUp((int) blocks, Sgemm.NR);
   }
 
   @SuppressWarnings("unchecked")
@@ -163,7 +163,7 @@ final class WinogradStep implements Step {
             xis);
     this.zeros = new float[m];
     int fit = (ConvStep.SHARED_FLOATS / (xis * Math.max(c, m))) / Sgemm.NR * Sgemm.NR;
-    this.blockTiles = Math.min(roundUp(allTiles, Sgemm.NR), Math.max(Sgemm.NR, fit));
+    this.blockTiles = Math.min(ConvStep.roundUp(allTiles, Sgemm.NR), Math.max(Sgemm.NR, fit));
     ws.requireSharedB(xis * c * blockTiles);
     ws.requireSharedC(xis * m * blockTiles);
     int colTiles = (blockTiles + Sgemm.NC - 1) / Sgemm.NC;
@@ -185,7 +185,7 @@ final class WinogradStep implements Step {
     this.stage = paddedW * paddedH;
     this.scratch = stage + xis * VL;
     ws.requirePlane(scratch + xis * VL);
-    this.patch = new int[roundUp(tiles, VL)];
+    this.patch = new int[ConvStep.roundUp(tiles, VL)];
     for (int t = 0; t < tiles; t++) {
       patch[t] = (t / tilesW) * tile * paddedW + t % tilesW;
     }
@@ -193,11 +193,10 @@ final class WinogradStep implements Step {
     this.columnLanes = new VectorMask[tile];
     for (int k = 0; k < tile; k++) {
       int first = k * VL / tile;
-      int col = k;
       rowShuffles[k] = VectorShuffle.fromOp(S, l -> first + l / tile);
       boolean[] lanes = new boolean[VL];
       for (int l = 0; l < VL; l++) {
-        lanes[l] = l % tile == col;
+        lanes[l] = l % tile == k;
       }
       columnLanes[k] = VectorMask.fromArray(S, lanes, 0);
     }
@@ -230,10 +229,6 @@ final class WinogradStep implements Step {
         };
   }
 
-  private static int roundUp(int v, int k) {
-    return (v + k - 1) / k * k;
-  }
-
   /**
    * The transformed kernels {@code u[(ξ·M + o)·C + i]} packed per ξ as MR-row panels over K = C.
    */
@@ -251,7 +246,7 @@ final class WinogradStep implements Step {
     for (int start = 0; start < allTiles; start += blockTiles) {
       t0 = start;
       t1 = Math.min(allTiles, start + blockTiles);
-      padded = roundUp(t1 - t0, Sgemm.NR);
+      padded = ConvStep.roundUp(t1 - t0, Sgemm.NR);
       items = xis * ((padded + Sgemm.NC - 1) / Sgemm.NC) * rowSplits;
       ws.resetItems();
       loops.forRange(ws.slots(), inputBody);
@@ -271,7 +266,6 @@ final class WinogradStep implements Step {
    */
   private void transformInput(int ch, float[] xp) {
     float[] v = ws.sharedB();
-    int panelStride = c * Sgemm.NR;
     int xiStride = c * padded;
     int count = t1 - t0;
     for (int n = t0 / tiles; n * tiles < t1; n++) {
@@ -285,7 +279,7 @@ final class WinogradStep implements Step {
         int jj = at - t0;
         int lane = jj & (VL - 1);
         int t = at - n * tiles;
-        int dst = (jj >> Sgemm.NR_SHIFT) * panelStride + ch * Sgemm.NR + (jj & (Sgemm.NR - VL));
+        int dst = columnRun(jj, ch);
         if (lane == 0 && at + VL <= hi) {
           if (t % tilesW + VL <= tilesW) {
             transform(xp, patch[t], paddedW, cols, v, dst, xiStride);
@@ -308,12 +302,20 @@ final class WinogradStep implements Step {
         }
       }
     }
-    for (int jj = roundUp(count, VL); jj < padded; jj += VL) {
-      int dst = (jj >> Sgemm.NR_SHIFT) * panelStride + ch * Sgemm.NR + (jj & (Sgemm.NR - VL));
+    for (int jj = ConvStep.roundUp(count, VL); jj < padded; jj += VL) {
+      int dst = columnRun(jj, ch);
       for (int xi = 0; xi < xis; xi++) {
         java.util.Arrays.fill(v, xi * xiStride + dst, xi * xiStride + dst + VL, 0f);
       }
     }
+  }
+
+  /**
+   * Where the run of VL columns holding product column jj starts in row ch of a transformed
+   * position's NR-column panels.
+   */
+  private int columnRun(int jj, int ch) {
+    return (jj >> Sgemm.NR_SHIFT) * c * Sgemm.NR + ch * Sgemm.NR + (jj & (Sgemm.NR - VL));
   }
 
   private void transform(
