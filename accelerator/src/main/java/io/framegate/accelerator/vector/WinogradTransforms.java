@@ -13,9 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>F(4×4, 3×3) uses the interpolation points 0, ±1, ±2 and ∞ (Lavin and Gray, "Fast Algorithms
  * for Convolutional Neural Networks", 2016). Each two-dimensional transform runs as one-dimensional
  * transforms of the rows into a scratch area, then of the columns out of it; a one-dimensional
- * transform loads and stores its own vectors, so that no vector crosses a method call, and every
- * method stays small: a method that holds a whole two-dimensional transform in vectors ran into
- * C2's inlining budget in some compilations and left its vectors boxed on the heap.
+ * transform loads and stores its own vectors, so that no vector crosses a method call (C2 boxes a
+ * vector it hands to a method it did not inline).
  */
 final class WinogradTransforms {
   private static final VectorSpecies<Float> S = Sgemm.S;
