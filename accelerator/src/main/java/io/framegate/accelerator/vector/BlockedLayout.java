@@ -29,6 +29,11 @@ final class BlockedLayout {
     BLOCKED,
     /** Gives the same bytes in either layout, as long as all its tensors share one. */
     EITHER,
+    /**
+     * Reads its main input in the plain layout, and writes its output in either (converted on the
+     * way out when the output is stored blocked).
+     */
+    READS_PLAIN,
     /** Needs the plain layout. */
     PLAIN
   }
@@ -86,7 +91,8 @@ final class BlockedLayout {
       }
       boolean all = true;
       for (Node c : consumers.getOrDefault(v, List.of())) {
-        all &= kinds.get(c) != Kind.PLAIN;
+        Kind k = kinds.get(c);
+        all &= k == Kind.BLOCKED || k == Kind.EITHER;
       }
       if (all) {
         blocked.add(v);
@@ -175,10 +181,12 @@ final class BlockedLayout {
     if (depthwise) {
       return Blocked.fits(x[1]) ? Kind.BLOCKED : Kind.PLAIN;
     }
-    if (group != 1 || !Blocked.fits(w[0]) || winograd(n, x, w)) {
+    if (group != 1 || !Blocked.fits(w[0])) {
       return Kind.PLAIN;
     }
-    return Kind.BLOCKED;
+    return winograd(n, x, w)
+        ? (Boolean.getBoolean("fg.old") ? Kind.PLAIN : Kind.READS_PLAIN)
+        : Kind.BLOCKED;
   }
 
   /**
@@ -232,12 +240,17 @@ final class BlockedLayout {
   static int[] conversionFloats(Graph g, Set<String> blocked) {
     int[] most = new int[3];
     for (Node n : g.nodes()) {
-      if (kind(g, n) != Kind.BLOCKED) {
+      Kind k = kind(g, n);
+      String res = n.inputs().size() > 3 && !n.input(3).isEmpty() ? n.input(3) : null;
+      if (k == Kind.READS_PLAIN && res != null && blocked.contains(n.outputs().get(0))) {
+        // writes its blocked output itself; a residual (plain, as every input it reads) is not
+        most[1] = Math.max(most[1], size(g, res));
+      }
+      if (k != Kind.BLOCKED) {
         continue;
       }
       boolean conv = n.opType().equals("Conv") || n.opType().equals("FusedConv");
       boolean direct = conv && n.attributes().getInt("group", 1) == 1;
-      String res = n.inputs().size() > 3 && !n.input(3).isEmpty() ? n.input(3) : null;
       boolean touches =
           blocked.contains(n.input(0))
               || blocked.contains(n.outputs().get(0))

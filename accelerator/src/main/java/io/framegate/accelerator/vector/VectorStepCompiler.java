@@ -214,6 +214,23 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
           new BlockedConvStep(g, in[0], xBlocked, w, bias, res, out[0], yBlocked, a, pp, qq, ws);
       return before.isEmpty() ? step : new LayoutStep(before, step, List.of());
     }
+    if (WinogradStep.suits(g)
+        && !blocked.contains(ctx.node().input(0))
+        && blocked.contains(ctx.node().outputs().get(0))) {
+      // x is plain (see BlockedLayout); the output transform writes the blocked output itself
+      int tile = WinogradStep.tileFor(g);
+      return inLayout(
+          ctx,
+          outputs,
+          in,
+          out,
+          true,
+          true,
+          true,
+          (i, o) ->
+              new WinogradStep(
+                  g, tile, i[0], w, bias, hasRes ? i[3] : null, o[0], true, a, pp, qq, ws));
+    }
     if (g.depthwise() && Blocked.fits(g.c()) && ctx.shape(0).length == 4 && touchesBlocked(ctx)) {
       return inLayout(
           ctx,
@@ -242,7 +259,7 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
           }
           if (WinogradStep.suits(g)) {
             int tile = WinogradStep.tileFor(g);
-            return new WinogradStep(g, tile, i[0], w, bias, res, o[0], a, pp, qq, ws);
+            return new WinogradStep(g, tile, i[0], w, bias, res, o[0], false, a, pp, qq, ws);
           }
           return new ConvStep(g, i[0], w, bias, res, o[0], a, pp, qq, ws);
         });

@@ -29,6 +29,10 @@ final class WinogradStep implements Step {
   private final float[] bias;
   private final float[] res;
   private final float[] y;
+
+  /** Whether y (and res) are stored in the blocked layout; x is always plain. */
+  private final boolean blockedOut;
+
   private final int act;
   private final float p;
   private final float q;
@@ -127,6 +131,7 @@ final class WinogradStep implements Step {
       float[] bias,
       float[] res,
       float[] y,
+      boolean blockedOut,
       int act,
       float p,
       float q,
@@ -134,11 +139,15 @@ final class WinogradStep implements Step {
     if (tile != 2 && tile != 4) {
       throw new IllegalArgumentException("Winograd blocks are 2×2 or 4×4, not " + tile);
     }
+    if (blockedOut && !Blocked.fits(g.m())) {
+      throw new IllegalArgumentException("a blocked output needs whole channel blocks: " + g);
+    }
     this.g = g;
     this.x = x;
     this.bias = bias;
     this.res = res;
     this.y = y;
+    this.blockedOut = blockedOut;
     this.act = act;
     this.p = p;
     this.q = q;
@@ -218,12 +227,16 @@ final class WinogradStep implements Step {
             }
           }
         };
+    // a blocked output is written a channel block per item: the block's channels share cache lines
+    int perItem = blockedOut ? VL : 1;
     this.outputBody =
         (lo, hi) -> {
           for (int slot = lo; slot < hi; slot++) {
             float[] sp = ws.plane(slot);
-            for (int o = ws.claimItem(); o < m; o = ws.claimItem()) {
-              transformOutput(o, sp);
+            for (int item = ws.claimItem(); item * perItem < m; item = ws.claimItem()) {
+              for (int o = item * perItem; o < (item + 1) * perItem; o++) {
+                transformOutput(o, sp);
+              }
             }
           }
         };
@@ -426,7 +439,7 @@ final class WinogradStep implements Step {
       int t = at - n * tiles;
       int tr = t / tilesW;
       int tc = t - tr * tilesW;
-      if (jj + VL <= count && tr < fullH && tc + VL <= fullW) {
+      if (!blockedOut && jj + VL <= count && tr < fullH && tc + VL <= fullW) {
         int ow = g.ow();
         storeRows(sp, (n * m + o) * g.oh() * ow + tile * (tr * ow + tc));
       } else {
@@ -473,8 +486,9 @@ final class WinogradStep implements Step {
 
   /**
    * Writes the outputs of the first {@code lanes} of the VL blocks from jj on one by one, clipped
-   * to the image. Without a residual, a ReLU or clip runs on the vectors first, so that the stores
-   * are plain copies.
+   * to the image, in the output's layout (a blocked output's positions are VL floats apart).
+   * Without a residual, a ReLU or clip runs on the vectors first, so that the stores are plain
+   * copies.
    */
   private void storeEach(int o, float[] sp, int jj, int lanes) {
     int oh = g.oh();
@@ -496,18 +510,23 @@ final class WinogradStep implements Step {
       int col0 = (t % tilesW) * tile;
       int rows = Math.min(tile, oh - row0);
       int cols = Math.min(tile, ow - col0);
-      int first = (n * m + o) * oh * ow + row0 * ow + col0;
+      int first =
+          blockedOut
+              ? ((n * m + o - o % VL) * oh * ow + (row0 * ow + col0) * VL) + o % VL
+              : (n * m + o) * oh * ow + row0 * ow + col0;
+      int unit = blockedOut ? VL : 1;
       for (int r = 0; r < rows; r++) {
         int src = stage + r * tile * VL + l;
-        int dst = first + r * ow;
+        int dst = first + r * ow * unit;
         if (copy) {
           for (int k = 0; k < cols; k++) {
-            y[dst + k] = sp[src + k * VL];
+            y[dst + k * unit] = sp[src + k * VL];
           }
         } else {
           for (int k = 0; k < cols; k++) {
-            float v = sp[src + k * VL] + (res == null ? 0f : res[dst + k]);
-            y[dst + k] = Activation.apply(act, v, p, q);
+            int d = dst + k * unit;
+            float v = sp[src + k * VL] + (res == null ? 0f : res[d]);
+            y[d] = Activation.apply(act, v, p, q);
           }
         }
       }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Which values the fast backend stores blocked, on a small network that mixes every kind of node:
  * blocked kernels (direct and depthwise convolutions, pooling), layout-blind ones (activations,
- * sums, concatenation) and plain ones (Winograd convolutions, flatten, dense).
+ * sums, concatenation), one that reads plain and writes either (Winograd convolutions) and plain
+ * ones (flatten, dense).
  */
 class BlockedLayoutTest {
   private static final int C = 2 * Blocked.VL;
@@ -35,7 +36,9 @@ class BlockedLayoutTest {
     String sum = b.add(pw, stem); // layout-blind, both inputs blocked
     String pooled = b.maxPool(sum, 3, 2, 1);
     String wide = b.concat(b.conv(pooled, C, 1, 1, 0), pooled); // channel concat of blocks
-    String wino = b.relu(b.conv(b.conv(wide, C, 1, 1, 0), C, 3, 1, 1)); // Winograd: plain
+    String narrow = b.conv(wide, C, 1, 1, 0);
+    // Winograd with a residual: reads plain (the residual too), writes blocks for the 1×1 below
+    String wino = b.relu(b.add(b.conv(narrow, C, 3, 1, 1), narrow));
     String down = b.relu(b.conv(b.conv(wino, C, 1, 1, 0), C, 3, 2, 1, C, 1, true)); // dw stride 2
     String avg = b.avgPool(down, 3, 1, 1); // blocked average pooling
     String y = b.gemm(b.flatten(b.globalAvgPool(avg)), 7); // blocked global pooling
@@ -75,9 +78,12 @@ class BlockedLayoutTest {
     // the stem's output feeds the depthwise convolution and the sum: both take blocks
     assertTrue(blocked.contains(depthwise.input(0)), "depthwise input");
     assertTrue(blocked.contains(depthwise.outputs().get(0)), "depthwise output");
-    // Winograd runs plain, so its input and output stay plain
+    // Winograd reads plain, input and residual; it writes the blocks its consumer takes
+    assertEquals(BlockedLayout.Kind.READS_PLAIN, BlockedLayout.kind(g, winograd));
+    assertTrue(winograd.inputs().size() > 3 && !winograd.input(3).isEmpty(), "fused residual");
     assertFalse(blocked.contains(winograd.input(0)), "Winograd input");
-    assertFalse(blocked.contains(winograd.outputs().get(0)), "Winograd output");
+    assertFalse(blocked.contains(winograd.input(3)), "Winograd residual");
+    assertTrue(blocked.contains(winograd.outputs().get(0)), "Winograd output");
     // every blocked value sits between nodes that take blocks, and layout-blind nodes agree
     for (Node n : g.nodes()) {
       BlockedLayout.Kind kind = BlockedLayout.kind(g, n);
@@ -90,6 +96,11 @@ class BlockedLayoutTest {
       }
       if (touches) {
         assertNotEquals(BlockedLayout.Kind.PLAIN, kind, n.describe());
+      }
+      if (kind == BlockedLayout.Kind.READS_PLAIN) {
+        for (String v : n.inputs()) {
+          assertFalse(blocked.contains(v), n.describe() + " input " + v);
+        }
       }
       if (kind == BlockedLayout.Kind.EITHER && touches) {
         for (String v : n.inputs()) {

@@ -209,8 +209,22 @@ class VectorKernelsTest {
     // each of its outputs is held to 1e-5 of the sum of its terms' magnitudes instead
     Map<String, Step> coarse = new LinkedHashMap<>();
     if (WinogradStep.suits(g)) {
-      steps.put("winograd 2×2", new WinogradStep(g, 2, x, wt, bias, res, got, act, p, q, ws));
-      coarse.put("winograd 4×4", new WinogradStep(g, 4, x, wt, bias, res, got, act, p, q, ws));
+      steps.put(
+          "winograd 2×2", new WinogradStep(g, 2, x, wt, bias, res, got, false, act, p, q, ws));
+      coarse.put(
+          "winograd 4×4", new WinogradStep(g, 4, x, wt, bias, res, got, false, act, p, q, ws));
+      if (Blocked.fits(m)) {
+        // the output transform writing the blocked layout, read back through a plain copy
+        float[] resB = hasRes ? Blocked.blocked(res, n, m, oh * ow) : null;
+        for (int t : new int[] {2, 4}) {
+          float[] gotB = new float[size];
+          Step step = new WinogradStep(g, t, x, wt, bias, resB, gotB, true, act, p, q, ws);
+          (t == 2 ? steps : coarse)
+              .put(
+                  "winograd " + t + "×" + t + ", blocked output",
+                  blockedOut(step, gotB, got, n, m, oh * ow));
+        }
+      }
     }
     if (groups == 1 && Blocked.fits(m)) {
       // the direct convolution writes the blocked layout; read back through a plain copy
