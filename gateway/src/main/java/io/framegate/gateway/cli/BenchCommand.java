@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -93,17 +92,26 @@ public final class BenchCommand implements Callable<Integer> {
       fallbackValue = "20",
       paramLabel = "TOP",
       description =
-          "Also time every step of the plan (JVM backends) and list the TOP slowest (default 20)"
-              + " with their share of the run, and the time per operator type.")
+          "Also time every step of the plan (JVM backends; with ort, every kernel of its"
+              + " optimised graph, from its profiler) and list the TOP slowest (default 20) with"
+              + " their share of the run, and the time per operator type.")
   Integer profile;
 
   /** One inference, as the benchmark loop sees it. */
   private interface Runner extends AutoCloseable {
     void runOnce() throws Exception;
 
-    /** The plan whose steps can be timed, or null. */
-    default JvmPlan timedPlan() {
-      return null;
+    /** Whether {@link #startProfile} and {@link #profile} can time the parts of a run. */
+    default boolean profiles() {
+      return false;
+    }
+
+    /** Starts timing the parts of every run from now on. */
+    default void startProfile() {}
+
+    /** The parts' times since {@link #startProfile}, the {@code top} slowest listed. */
+    default Profile profile(int top) throws Exception {
+      throw new IllegalStateException("not profiling");
     }
 
     @Override
@@ -126,12 +134,8 @@ public final class BenchCommand implements Callable<Integer> {
     if (!backend.equals(ORT)) {
       Backends.check(backend, cmd);
     }
-    if (profile != null && (profile < 1 || backend.equals(ORT))) {
-      throw new ParameterException(
-          cmd,
-          profile < 1
-              ? "--profile must list 1 or more steps, not " + profile
-              : "--profile times the steps of a framegate plan; it does not apply to ort");
+    if (profile != null && profile < 1) {
+      throw new ParameterException(cmd, "--profile must list 1 or more steps, not " + profile);
     }
     if (!Files.isRegularFile(model)) {
       throw new ParameterException(cmd, "model file not found: " + model);
@@ -142,18 +146,16 @@ public final class BenchCommand implements Callable<Integer> {
 
     double[] latencies;
     long total;
-    List<JvmPlan.StepTime> steps = null;
-    long profiledRuns = 0;
+    Profile steps = null;
     try (Runner runner = backend.equals(ORT) ? ort(inputs, t) : framegate(graph, inputs, t)) {
-      // warm up: caches, lazy initialisation, and the JIT until it has nothing left to compile
-      Warmup.of(1, MAX_WARMUP_SECONDS).run(runner::runOnce);
-      JvmPlan timed = profile == null ? null : runner.timedPlan();
-      if (profile != null && timed == null) {
+      if (profile != null && !runner.profiles()) {
         throw new ParameterException(
             cmd, "--profile times JVM plans; backend " + backend + " does not run one");
       }
-      if (timed != null) {
-        timed.profile(true);
+      // warm up: caches, lazy initialisation, and the JIT until it has nothing left to compile
+      Warmup.of(1, MAX_WARMUP_SECONDS).run(runner::runOnce);
+      if (profile != null) {
+        runner.startProfile();
       }
       latencies = new double[1024];
       int n = 0;
@@ -171,9 +173,8 @@ public final class BenchCommand implements Callable<Integer> {
       }
       total = now - start;
       latencies = Arrays.copyOf(latencies, n);
-      if (timed != null) {
-        steps = timed.stepTimes();
-        profiledRuns = timed.profiledRuns();
+      if (profile != null) {
+        steps = runner.profile(profile);
       }
     }
     int runs = latencies.length;
@@ -192,7 +193,7 @@ public final class BenchCommand implements Callable<Integer> {
             percentile(sorted, 90),
             flops * (double) runs / secs / 1e9,
             flops / 1e9);
-    print(r, steps == null ? null : Profile.of(steps, profiledRuns, profile), cmd.getOut());
+    print(r, steps, cmd.getOut());
     return 0;
   }
 
@@ -282,8 +283,19 @@ public final class BenchCommand implements Callable<Integer> {
       }
 
       @Override
-      public JvmPlan timedPlan() {
-        return plan instanceof JvmPlan jvm ? jvm : null;
+      public boolean profiles() {
+        return plan instanceof JvmPlan;
+      }
+
+      @Override
+      public void startProfile() {
+        ((JvmPlan) plan).profile(true);
+      }
+
+      @Override
+      public Profile profile(int top) {
+        JvmPlan jvm = (JvmPlan) plan;
+        return Profile.of(jvm.stepTimes(), jvm.profiledRuns(), top);
       }
 
       @Override
@@ -293,12 +305,18 @@ public final class BenchCommand implements Callable<Integer> {
     };
   }
 
-  private Runner ort(Map<String, Tensor> inputs, int t) throws OrtException {
+  private Runner ort(Map<String, Tensor> inputs, int t) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     options.setIntraOpNumThreads(t);
     options.setInterOpNumThreads(1);
     options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    // ORT's profiler can only be switched on with the session: it records the warm-up too, and
+    // the profile skips the runs before startProfile
+    Path traceDir = profile == null ? null : Files.createTempDirectory("framegate-ort-profile");
+    if (traceDir != null) {
+      options.enableProfiling(traceDir.resolve("ort").toString());
+    }
     OrtSession session = env.createSession(model.toString(), options);
     Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
     for (var e : inputs.entrySet()) {
@@ -307,20 +325,49 @@ public final class BenchCommand implements Callable<Integer> {
           e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(e.getValue().floats()), shape));
     }
     return new Runner() {
+      private int runs;
+      private int warmRuns;
+
       @Override
       public void runOnce() throws OrtException {
         try (OrtSession.Result ignored = session.run(feeds)) {
           // outputs are read back into Java buffers by run itself
         }
+        runs++;
       }
 
       @Override
-      public void close() throws OrtException {
+      public boolean profiles() {
+        return traceDir != null;
+      }
+
+      @Override
+      public void startProfile() {
+        warmRuns = runs;
+      }
+
+      @Override
+      public Profile profile(int top) throws Exception {
+        OrtProfile.Timings timings = OrtProfile.read(Path.of(session.endProfiling()), warmRuns);
+        return Profile.of(timings.nodes(), timings.runs(), top);
+      }
+
+      @Override
+      public void close() throws Exception {
         for (OnnxTensor tensor : feeds.values()) {
           tensor.close();
         }
         session.close();
         options.close();
+        if (traceDir != null) {
+          // the trace ORT wrote (when the session closes, if the profile was never read)
+          try (var files = Files.list(traceDir)) {
+            for (Path f : files.toList()) {
+              Files.deleteIfExists(f);
+            }
+          }
+          Files.deleteIfExists(traceDir);
+        }
       }
     };
   }

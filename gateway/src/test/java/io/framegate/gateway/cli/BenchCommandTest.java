@@ -138,10 +138,53 @@ class BenchCommandTest {
     assertEquals(0, text.exit(), text.err());
     assertTrue(text.out().contains("by operator type:"), text.out());
     assertTrue(text.out().contains("w 4x3x3x3"), text.out());
+  }
 
-    Run ort = run("bench", "--model", model.toString(), "--backend", "ort", "--profile");
-    assertEquals(2, ort.exit());
-    assertTrue(ort.err().contains("does not apply to ort"), ort.err());
+  @Test
+  void profileOfOrtListsTheKernelsOfTheMeasuredRuns() throws Exception {
+    Path model = smallModel();
+    long tracesBefore = ortTraceDirs();
+    Run r =
+        run(
+            "bench",
+            "--model",
+            model.toString(),
+            "--backend",
+            "ort",
+            "--seconds",
+            "0.2",
+            "--threads",
+            "1",
+            "--profile",
+            "3",
+            "--json");
+    assertEquals(0, r.exit(), r.err());
+    JsonNode o = new ObjectMapper().readTree(r.out());
+    JsonNode p = o.get("profile");
+    // the warm-up's runs are in ORT's trace too; only the measured ones are counted
+    assertEquals(o.get("runs").asInt(), p.get("runs").asInt(), r.out());
+    JsonNode slowest = p.get("slowest_steps");
+    assertTrue(slowest.size() >= 1 && slowest.size() <= 3, r.out());
+    boolean conv = false;
+    boolean gemm = false;
+    for (JsonNode t : p.get("by_op_type")) {
+      String type = t.get("op_type").asText();
+      if (type.endsWith("Conv")) {
+        conv = true;
+        assertTrue(t.get("gflops_per_second").asDouble() > 0, r.out());
+      }
+      gemm |= type.equals("Gemm");
+    }
+    assertTrue(conv && gemm, r.out());
+    assertEquals(tracesBefore, ortTraceDirs(), "the trace is deleted");
+  }
+
+  private static long ortTraceDirs() throws Exception {
+    try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return files
+          .filter(f -> f.getFileName().toString().startsWith("framegate-ort-profile"))
+          .count();
+    }
   }
 
   @Test
