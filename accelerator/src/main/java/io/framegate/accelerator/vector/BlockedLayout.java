@@ -29,11 +29,6 @@ final class BlockedLayout {
     BLOCKED,
     /** Gives the same bytes in either layout, as long as all its tensors share one. */
     EITHER,
-    /**
-     * Reads its main input in the plain layout, and writes its output in either (converted on the
-     * way out when the output is stored blocked).
-     */
-    READS_PLAIN,
     /** Needs the plain layout. */
     PLAIN
   }
@@ -91,8 +86,7 @@ final class BlockedLayout {
       }
       boolean all = true;
       for (Node c : consumers.getOrDefault(v, List.of())) {
-        Kind k = kinds.get(c);
-        all &= k == Kind.BLOCKED || k == Kind.EITHER;
+        all &= kinds.get(c) != Kind.PLAIN;
       }
       if (all) {
         blocked.add(v);
@@ -181,31 +175,8 @@ final class BlockedLayout {
     if (depthwise) {
       return Blocked.fits(x[1]) ? Kind.BLOCKED : Kind.PLAIN;
     }
-    if (group != 1 || !Blocked.fits(w[0])) {
-      return Kind.PLAIN;
-    }
-    return winograd(n, x, w)
-        ? (Boolean.getBoolean("fg.old") ? Kind.PLAIN : Kind.READS_PLAIN)
-        : Kind.BLOCKED;
-  }
-
-  /**
-   * A 3×3 stride-1 convolution that {@link WinogradStep} takes: it does 2.25× or 4× fewer
-   * multiplications than the direct kernel, in the plain layout, and measured faster than it on the
-   * 3×3 layer shapes of ResNet-18, VGG-16 and the Inception-style model.
-   */
-  private static boolean winograd(Node n, int[] x, int[] w) {
-    long[] strides = n.attributes().getInts("strides", null);
-    long[] dilations = n.attributes().getInts("dilations", null);
-    boolean unit = true;
-    for (long[] a : new long[][] {strides, dilations}) {
-      if (a != null) {
-        for (long v : a) {
-          unit &= v == 1;
-        }
-      }
-    }
-    return unit && w[2] == 3 && w[3] == 3 && x[1] >= 16 && w[0] >= 16;
+    // direct and Winograd convolutions read and write either layout in place
+    return group != 1 || !Blocked.fits(w[0]) ? Kind.PLAIN : Kind.BLOCKED;
   }
 
   /** Concatenating whole channel blocks of 4-D tensors moves the same bytes in both layouts. */
@@ -240,17 +211,12 @@ final class BlockedLayout {
   static int[] conversionFloats(Graph g, Set<String> blocked) {
     int[] most = new int[3];
     for (Node n : g.nodes()) {
-      Kind k = kind(g, n);
-      String res = n.inputs().size() > 3 && !n.input(3).isEmpty() ? n.input(3) : null;
-      if (k == Kind.READS_PLAIN && res != null && blocked.contains(n.outputs().get(0))) {
-        // writes its blocked output itself; a residual (plain, as every input it reads) is not
-        most[1] = Math.max(most[1], size(g, res));
-      }
-      if (k != Kind.BLOCKED) {
+      if (kind(g, n) != Kind.BLOCKED) {
         continue;
       }
       boolean conv = n.opType().equals("Conv") || n.opType().equals("FusedConv");
       boolean direct = conv && n.attributes().getInt("group", 1) == 1;
+      String res = n.inputs().size() > 3 && !n.input(3).isEmpty() ? n.input(3) : null;
       boolean touches =
           blocked.contains(n.input(0))
               || blocked.contains(n.outputs().get(0))

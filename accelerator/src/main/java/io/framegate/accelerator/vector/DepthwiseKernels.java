@@ -144,16 +144,19 @@ final class DepthwiseKernels {
    * S·phaseWidth} floats apart.
    */
   static void padPlane(ConvGeometry g, float[] x, int i, float[] xp, float fill) {
-    padPlane(x, i, g.h(), g.w(), g.ph(), g.pw(), g.sw(), paddedRows(g), phaseWidth(g), xp, fill);
+    padPlane(x, i, 1, g.h(), g.w(), g.ph(), g.pw(), g.sw(), paddedRows(g), phaseWidth(g), xp, fill);
   }
 
   /**
    * As {@link #padPlane(ConvGeometry, float[], int, float[], float)} for an h×wd plane padded by
-   * (padTop, padLeft), split into {@code sw} phases of {@code pw} columns, over {@code rows} rows.
+   * (padTop, padLeft), split into {@code sw} phases of {@code pw} columns, over {@code rows} rows,
+   * from x in the plain layout ({@code unit} 1) or the {@link Blocked blocked} one ({@code unit}
+   * VL: channel i's values are VL floats apart).
    */
   static void padPlane(
       float[] x,
       int i,
+      int unit,
       int h,
       int wd,
       int padTop,
@@ -164,11 +167,11 @@ final class DepthwiseKernels {
       float[] xp,
       float fill) {
     int rowStride = sw * pw;
-    int xPlane = i * h * wd;
+    int xPlane = (i - i % unit) * h * wd + i % unit;
     // the padded, phase-split copy: row t, phase r, column j ↔ X(t − PH, S·j + r − PW)
     for (int t = 0; t < rows; t++) {
       int ih = t - padTop;
-      int xRow = xPlane + ih * wd;
+      int xRow = xPlane + ih * wd * unit;
       for (int r = 0; r < sw; r++) {
         int dst = t * rowStride + r * pw;
         int first = r - padLeft;
@@ -181,7 +184,11 @@ final class DepthwiseKernels {
         for (int j = 0; j < lo; j++) {
           xp[dst + j] = fill;
         }
-        if (sw == 1 && hi > lo) {
+        if (unit > 1) {
+          for (int j = lo; j < hi; j++) {
+            xp[dst + j] = x[xRow + (sw * j + first) * unit];
+          }
+        } else if (sw == 1 && hi > lo) {
           System.arraycopy(x, xRow + lo + first, xp, dst + lo, hi - lo);
         } else {
           int j = lo;

@@ -195,13 +195,9 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     float pp = p;
     float qq = q;
     boolean xBlocked = blocked.contains(ctx.node().input(0));
-    if (!g.depthwise()
-        && g.groups() == 1
-        && Blocked.fits(g.m())
-        && ctx.shape(0).length == 4
-        && !WinogradStep.suits(g)) {
-      // the direct convolution reads x in place and writes y in whichever layout it is stored in;
-      // faster than lowering even between plain tensors, except where Winograd applies
+    if (!g.depthwise() && g.groups() == 1 && Blocked.fits(g.m()) && ctx.shape(0).length == 4) {
+      // Winograd and the direct convolution read x in place and write y in whichever layout each
+      // is stored in; the direct one is faster than lowering even between plain tensors
       String yName = ctx.node().outputs().get(0);
       boolean yBlocked = blocked.contains(yName);
       float[] res = hasRes ? in[3] : null;
@@ -211,25 +207,24 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
         before.add(copy(in[3], res, ctx.shape(3), yBlocked));
       }
       Step step =
-          new BlockedConvStep(g, in[0], xBlocked, w, bias, res, out[0], yBlocked, a, pp, qq, ws);
+          WinogradStep.suits(g)
+              ? new WinogradStep(
+                  g,
+                  WinogradStep.tileFor(g),
+                  in[0],
+                  xBlocked,
+                  w,
+                  bias,
+                  res,
+                  out[0],
+                  yBlocked,
+                  a,
+                  pp,
+                  qq,
+                  ws)
+              : new BlockedConvStep(
+                  g, in[0], xBlocked, w, bias, res, out[0], yBlocked, a, pp, qq, ws);
       return before.isEmpty() ? step : new LayoutStep(before, step, List.of());
-    }
-    if (WinogradStep.suits(g)
-        && !blocked.contains(ctx.node().input(0))
-        && blocked.contains(ctx.node().outputs().get(0))) {
-      // x is plain (see BlockedLayout); the output transform writes the blocked output itself
-      int tile = WinogradStep.tileFor(g);
-      return inLayout(
-          ctx,
-          outputs,
-          in,
-          out,
-          true,
-          true,
-          true,
-          (i, o) ->
-              new WinogradStep(
-                  g, tile, i[0], w, bias, hasRes ? i[3] : null, o[0], true, a, pp, qq, ws));
     }
     if (g.depthwise() && Blocked.fits(g.c()) && ctx.shape(0).length == 4 && touchesBlocked(ctx)) {
       return inLayout(
@@ -259,7 +254,7 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
           }
           if (WinogradStep.suits(g)) {
             int tile = WinogradStep.tileFor(g);
-            return new WinogradStep(g, tile, i[0], w, bias, res, o[0], false, a, pp, qq, ws);
+            return new WinogradStep(g, tile, i[0], false, w, bias, res, o[0], false, a, pp, qq, ws);
           }
           return new ConvStep(g, i[0], w, bias, res, o[0], a, pp, qq, ws);
         });

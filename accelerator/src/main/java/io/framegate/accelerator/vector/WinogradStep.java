@@ -30,7 +30,10 @@ final class WinogradStep implements Step {
   private final float[] res;
   private final float[] y;
 
-  /** Whether y (and res) are stored in the blocked layout; x is always plain. */
+  /** Whether x is stored in the blocked layout. */
+  private final boolean blockedIn;
+
+  /** Whether y (and res) are stored in the blocked layout. */
   private final boolean blockedOut;
 
   private final int act;
@@ -127,6 +130,7 @@ final class WinogradStep implements Step {
       ConvGeometry g,
       int tile,
       float[] x,
+      boolean blockedIn,
       float[] w,
       float[] bias,
       float[] res,
@@ -139,14 +143,15 @@ final class WinogradStep implements Step {
     if (tile != 2 && tile != 4) {
       throw new IllegalArgumentException("Winograd blocks are 2×2 or 4×4, not " + tile);
     }
-    if (blockedOut && !Blocked.fits(g.m())) {
-      throw new IllegalArgumentException("a blocked output needs whole channel blocks: " + g);
+    if ((blockedOut && !Blocked.fits(g.m())) || (blockedIn && !Blocked.fits(g.c()))) {
+      throw new IllegalArgumentException("a blocked tensor needs whole channel blocks: " + g);
     }
     this.g = g;
     this.x = x;
     this.bias = bias;
     this.res = res;
     this.y = y;
+    this.blockedIn = blockedIn;
     this.blockedOut = blockedOut;
     this.act = act;
     this.p = p;
@@ -287,7 +292,18 @@ final class WinogradStep implements Step {
       // the plane with its zero padding explicit, each row as its T phases: padded (r, j) goes to
       // r·paddedW + (j mod T)·part + ⌊j/T⌋
       DepthwiseKernels.padPlane(
-          x, n * c + ch, g.h(), g.w(), g.ph(), g.pw(), tile, paddedH, part, xp, 0f);
+          x,
+          n * c + ch,
+          blockedIn ? VL : 1,
+          g.h(),
+          g.w(),
+          g.ph(),
+          g.pw(),
+          tile,
+          paddedH,
+          part,
+          xp,
+          0f);
       for (int at = lo; at < hi; at++) {
         int jj = at - t0;
         int lane = jj & (VL - 1);

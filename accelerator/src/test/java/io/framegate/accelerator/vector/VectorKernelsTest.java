@@ -209,20 +209,30 @@ class VectorKernelsTest {
     // each of its outputs is held to 1e-5 of the sum of its terms' magnitudes instead
     Map<String, Step> coarse = new LinkedHashMap<>();
     if (WinogradStep.suits(g)) {
-      steps.put(
-          "winograd 2×2", new WinogradStep(g, 2, x, wt, bias, res, got, false, act, p, q, ws));
-      coarse.put(
-          "winograd 4×4", new WinogradStep(g, 4, x, wt, bias, res, got, false, act, p, q, ws));
-      if (Blocked.fits(m)) {
-        // the output transform writing the blocked layout, read back through a plain copy
-        float[] resB = hasRes ? Blocked.blocked(res, n, m, oh * ow) : null;
-        for (int t : new int[] {2, 4}) {
+      for (int t : new int[] {2, 4}) {
+        Map<String, Step> to = t == 2 ? steps : coarse;
+        String name = "winograd " + t + "×" + t;
+        to.put(name, new WinogradStep(g, t, x, false, wt, bias, res, got, false, act, p, q, ws));
+        // the input read from, the output written to the blocked layout (read back through a
+        // plain copy), wherever the channels fill whole blocks
+        float[] xB = Blocked.fits(c) ? Blocked.blocked(x, n, c, h * w) : null;
+        if (xB != null) {
+          to.put(
+              name + ", blocked to plain",
+              new WinogradStep(g, t, xB, true, wt, bias, res, got, false, act, p, q, ws));
+        }
+        if (Blocked.fits(m)) {
+          float[] resB = hasRes ? Blocked.blocked(res, n, m, oh * ow) : null;
           float[] gotB = new float[size];
-          Step step = new WinogradStep(g, t, x, wt, bias, resB, gotB, true, act, p, q, ws);
-          (t == 2 ? steps : coarse)
-              .put(
-                  "winograd " + t + "×" + t + ", blocked output",
-                  blockedOut(step, gotB, got, n, m, oh * ow));
+          Step plainIn =
+              new WinogradStep(g, t, x, false, wt, bias, resB, gotB, true, act, p, q, ws);
+          to.put(name + ", plain to blocked", blockedOut(plainIn, gotB, got, n, m, oh * ow));
+          if (xB != null) {
+            float[] gotBB = new float[size];
+            Step both =
+                new WinogradStep(g, t, xB, true, wt, bias, resB, gotBB, true, act, p, q, ws);
+            to.put(name + ", blocked to blocked", blockedOut(both, gotBB, got, n, m, oh * ow));
+          }
         }
       }
     }
