@@ -45,20 +45,7 @@ class BenchCommandTest {
   @ValueSource(strings = {"jvm-reference", "ort"})
   void reportsThroughputLatencyAndTheGraphsFlops(String backend) throws Exception {
     Path model = smallModel();
-    Run r =
-        run(
-            "bench",
-            "--model",
-            model.toString(),
-            "--batch",
-            "2",
-            "--backend",
-            backend,
-            "--seconds",
-            "0.2",
-            "--threads",
-            "1",
-            "--json");
+    Run r = shortBench(model, backend, "--batch", "2");
     assertEquals(0, r.exit(), r.err());
     JsonNode o = new ObjectMapper().readTree(r.out());
     assertEquals(backend, o.get("backend").asText());
@@ -89,20 +76,7 @@ class BenchCommandTest {
   @Test
   void profileTimesEveryStepAndSumsThemByOperatorType() throws Exception {
     Path model = smallModel();
-    Run r =
-        run(
-            "bench",
-            "--model",
-            model.toString(),
-            "--backend",
-            "jvm-vector",
-            "--seconds",
-            "0.2",
-            "--threads",
-            "1",
-            "--profile",
-            "2",
-            "--json");
+    Run r = shortBench(model, "jvm-vector", "--profile", "2");
     assertEquals(0, r.exit(), r.err());
     JsonNode p = new ObjectMapper().readTree(r.out()).get("profile");
     assertTrue(p.get("runs").asInt() >= 5, r.out());
@@ -144,20 +118,7 @@ class BenchCommandTest {
   void profileOfOrtListsTheKernelsOfTheMeasuredRuns() throws Exception {
     Path model = smallModel();
     long tracesBefore = ortTraceDirs();
-    Run r =
-        run(
-            "bench",
-            "--model",
-            model.toString(),
-            "--backend",
-            "ort",
-            "--seconds",
-            "0.2",
-            "--threads",
-            "1",
-            "--profile",
-            "3",
-            "--json");
+    Run r = shortBench(model, "ort", "--profile", "3");
     assertEquals(0, r.exit(), r.err());
     JsonNode o = new ObjectMapper().readTree(r.out());
     JsonNode p = o.get("profile");
@@ -177,6 +138,25 @@ class BenchCommandTest {
     }
     assertTrue(conv && gemm, r.out());
     assertEquals(tracesBefore, ortTraceDirs(), "the trace is deleted");
+  }
+
+  /** A short one-thread benchmark printing JSON, with {@code extra} arguments. */
+  private static Run shortBench(Path model, String backend, String... extra) {
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "bench",
+                "--model",
+                model.toString(),
+                "--backend",
+                backend,
+                "--seconds",
+                "0.2",
+                "--threads",
+                "1",
+                "--json"));
+    args.addAll(java.util.List.of(extra));
+    return run(args.toArray(String[]::new));
   }
 
   private static long ortTraceDirs() throws Exception {
