@@ -59,3 +59,15 @@ framegate_tornado_flags() {
   echo "-Dtornado.recover.bailout=False"
   echo "-Dtornado.tvm.maxbytecodesize=262144"
 }
+
+# Prints the JVM flag that backs the Java heap with transparent huge pages when the kernel hands
+# them out on request (mode [madvise]); nothing in mode [always] (the heap gets them anyway) or
+# [never] (the JVM would warn at every start). The engine's activations and packed weights are
+# megabytes each: with 4 KiB pages a network walks thousands of them per inference, and
+# docs/PERFORMANCE.md measures the difference. FRAMEGATE_JAVA_OPTS=-XX:-UseTransparentHugePages
+# turns it off again.
+framegate_page_flags() {
+  grep -qs '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled &&
+    echo "-XX:+UseTransparentHugePages"
+  return 0
+}
