@@ -432,9 +432,10 @@ final class WinogradStep implements Step {
 
   /**
    * Y = Aᵀ·M·A per output block of channel o, plus bias, residual and activation, VL blocks at a
-   * time into {@code sp} (from {@link #stage}: T² vectors, then the transform's scratch). VL blocks
-   * inside one row of blocks, all inside the image, are written as T rows of T·VL outputs; others
-   * (row ends, small images) output by output, clipped to the image.
+   * time into {@code sp} (from {@link #stage}: T² vectors, then the transform's scratch). In the
+   * plain layout, VL blocks inside one row of blocks, all inside the image, are written as T rows
+   * of T·VL outputs; others (row ends, small images), and every block of a blocked output, output
+   * by output, clipped to the image.
    */
   private void transformOutput(int o, float[] sp) {
     float[] mm = ws.sharedC();

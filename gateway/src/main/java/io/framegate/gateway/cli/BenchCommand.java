@@ -150,7 +150,7 @@ public final class BenchCommand implements Callable<Integer> {
     try (Runner runner = backend.equals(ORT) ? ort(inputs, t) : framegate(graph, inputs, t)) {
       if (profile != null && !runner.profiles()) {
         throw new ParameterException(
-            cmd, "--profile times JVM plans; backend " + backend + " does not run one");
+            cmd, "--profile times JVM plans and ONNX Runtime; backend " + backend + " is neither");
       }
       // warm up: caches, lazy initialisation, and the JIT until it has nothing left to compile
       Warmup.of(1, MAX_WARMUP_SECONDS).run(runner::runOnce);
