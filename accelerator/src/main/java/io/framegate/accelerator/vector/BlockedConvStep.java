@@ -432,10 +432,10 @@ final class BlockedConvStep implements Step {
         if (res != null) {
           v = v.add(FloatVector.fromArray(S, res, at));
         }
-        v.intoArray(y, at);
         if (vector) {
-          Sgemm.activate(y, at, y, at, act, p, q);
+          Sgemm.activate(v, act, p, q).intoArray(y, at);
         } else {
+          v.intoArray(y, at);
           for (int j = at; j < at + VL; j++) {
             y[j] = Activation.apply(act, y[j], p, q);
           }

@@ -279,14 +279,18 @@ public final class Sgemm {
    * profile of the run.
    */
   static void activate(float[] src, int i, float[] dst, int j, int act, float p, float q) {
-    FloatVector v = FloatVector.fromArray(S, src, i);
+    activate(FloatVector.fromArray(S, src, i), act, p, q).intoArray(dst, j);
+  }
+
+  /** The {@link #vectorActivation vector activation} {@code act} of v. */
+  static FloatVector activate(FloatVector v, int act, float p, float q) {
     if (act == Activation.RELU) {
-      v = v.max(0f);
+      return v.max(0f);
     } else if (act == Activation.CLIP) {
-      v = v.max(p).min(q);
+      return v.max(p).min(q);
     } else if (act == Activation.LEAKY_RELU) {
-      v = v.blend(v.mul(p), v.compare(VectorOperators.LT, 0f));
+      return v.blend(v.mul(p), v.compare(VectorOperators.LT, 0f));
     }
-    v.intoArray(dst, j);
+    return v;
   }
 }
