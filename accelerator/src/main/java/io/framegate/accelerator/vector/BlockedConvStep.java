@@ -8,20 +8,23 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A direct convolution (one group) computed in the {@link Blocked blocked} layout: a register tile
- * of six output positions × two blocks of VL output channels accumulates {@code Σ_kk x(pos, kk) ·
+ * of five output positions × two blocks of VL output channels accumulates {@code Σ_kk x(pos, kk) ·
  * W(kk)[block]} over every (input channel, tap) pair kk, broadcasting one input value per position
- * against two weight vectors. The input is read in place, plain or blocked, through a table of
- * per-kk offsets, so nothing is lowered; it is copied only when the convolution pads it. Any kernel
- * size, stride and dilation; the six positions of a tile may lie on different rows and images.
- * Weights are packed per pair of output blocks when the plan is built. Bias, residual (in the
- * blocked layout) and activation are applied while the tile is in registers.
+ * against two weight vectors. The kernel reads position i's value at one index plus {@code i·VL},
+ * so that the JIT checks the five reads' bounds together: a blocked input is read in place when the
+ * tile's positions lie on one row at stride 1 (their inputs VL floats apart); any other tile (plain
+ * input, stride, a tile across rows or images) first gathers its inputs into that form, once for
+ * all its output blocks. Nothing is lowered; the input is copied whole only when the convolution
+ * pads it. Any kernel size, stride and dilation. Weights are packed per pair of output blocks when
+ * the plan is built. Bias, residual (in the blocked layout) and activation are applied while the
+ * tile is in registers or L1.
  */
 final class BlockedConvStep implements Step {
   private static final VectorSpecies<Float> S = Sgemm.S;
   private static final int VL = Sgemm.VL;
 
   /** Output positions per register tile. */
-  static final int TILE = 6;
+  static final int TILE = 5;
 
   /** Bytes of packed weights a work item keeps hot (its output blocks' weights, in L2). */
   private static final int WEIGHT_BYTES = 192 * 1024;
@@ -39,8 +42,11 @@ final class BlockedConvStep implements Step {
   private final float q;
   private final Workspace ws;
 
-  /** Input offset of each (channel, tap) pair relative to a position's base. */
+  /** Input offset of each (channel, tap) pair kk relative to a position's base. */
   private final int[] offs;
+
+  /** Offset of each kk in a tile's gathered inputs, whose positions lie VL floats apart. */
+  private final int[] gathered;
 
   private final int k;
   private final boolean padded;
@@ -93,7 +99,6 @@ final class BlockedConvStep implements Step {
     this.ws = ws;
     this.k = g.k();
     this.blocks = g.m() / VL;
-    this.packed = pack(w, g.m(), k);
     this.bias = bias != null ? bias : new float[g.m()];
     // the padded input covers every tap of every output position
     int needH = (g.oh() - 1) * g.sh() + (g.kh() - 1) * g.dh() + 1;
@@ -103,15 +108,26 @@ final class BlockedConvStep implements Step {
     this.wp = padded ? Math.max(g.w() + g.pw(), needW) : g.w();
     this.unit = blockedIn ? VL : 1;
     this.offs = new int[k];
+    this.gathered = new int[k];
     int plane = hp * wp;
-    for (int c = 0, kk = 0; c < g.c(); c++) {
+    // the order the reduction reads (channel, tap) pairs in: ONNX's for a plain input; for a
+    // blocked one, a channel block's VL lanes of each tap in turn, so that VL consecutive reads
+    // are adjacent floats (the weights are packed in the same order)
+    int[] order = new int[k];
+    int taps = g.kh() * g.kw();
+    for (int c = 0, onnx = 0; c < g.c(); c++) {
       int chan = blockedIn ? (c / VL) * plane * VL + c % VL : c * plane;
       for (int a = 0; a < g.kh(); a++) {
-        for (int b = 0; b < g.kw(); b++, kk++) {
+        for (int b = 0; b < g.kw(); b++, onnx++) {
+          int kk = blockedIn ? ((c / VL) * taps + a * g.kw() + b) * VL + c % VL : onnx;
           offs[kk] = chan + (a * g.dh() * wp + b * g.dw()) * unit;
+          order[kk] = onnx;
+          gathered[kk] = (kk / VL) * TILE * VL + kk % VL;
         }
       }
     }
+    this.packed = pack(w, g.m(), k, order);
+    ws.requirePlane((k + VL - 1) / VL * TILE * VL);
     if (padded) {
       ws.requirePadded(g.n() * g.c() * plane);
     }
@@ -142,9 +158,9 @@ final class BlockedConvStep implements Step {
 
   /**
    * W packed as [pair of output blocks][kk][2·VL] (the last block alone as [kk][VL] when the blocks
-   * are odd), kk = (c·KH + a)·KW + b as in the ONNX layout.
+   * are odd), row kk holding ONNX's column {@code order[kk]} (ONNX's kk = (c·KH + a)·KW + b).
    */
-  private static float[] pack(float[] w, int m, int k) {
+  private static float[] pack(float[] w, int m, int k, int[] order) {
     float[] out = new float[m * k];
     int blocks = m / VL;
     for (int blk = 0; blk < blocks; blk++) {
@@ -155,7 +171,7 @@ final class BlockedConvStep implements Step {
       for (int lane = 0; lane < VL; lane++) {
         int oc = blk * VL + lane;
         for (int kk = 0; kk < k; kk++) {
-          out[base + kk * width + lane] = w[oc * k + kk];
+          out[base + kk * width + lane] = w[oc * k + order[kk]];
         }
       }
     }
@@ -227,24 +243,39 @@ final class BlockedConvStep implements Step {
           bases[2 * TILE + i] = bases[2 * TILE + i - 1];
         }
       }
+      // the kernels read position i's input at x0 + o[kk] + i·VL: in place when the positions lie
+      // VL floats apart in a blocked input (one row, stride 1), otherwise gathered into that form
+      boolean adjacent = blockedIn && g.sw() == 1;
+      for (int i = 1; i < TILE && adjacent; i++) {
+        adjacent = bases[i] == bases[0] + i * VL;
+      }
+      float[] in = src;
+      int x0 = bases[0];
+      int[] o = offs;
+      if (!adjacent) {
+        in = ws.plane(slot);
+        gather(src, bases, in);
+        x0 = 0;
+        o = gathered;
+      }
       for (int pair = pair0; pair < pair1; pair++) {
         int blk = 2 * pair;
         int width = blk + 1 < blocks ? 2 : 1;
         if (blockedOut) {
           int o0 = blk * outPlane;
           if (width == 2) {
-            tile2(src, bases, count, blk, y, TILE, o0, o0 + outPlane);
+            tile2(in, x0, o, bases, count, blk, y, TILE, o0, o0 + outPlane);
           } else {
-            tile1(src, bases, count, blk, y, TILE, o0);
+            tile1(in, x0, o, bases, count, blk, y, TILE, o0);
           }
           finish(bases, count, blk, width, outPlane);
         } else {
           // plain output: the tile goes through scratch, then each channel's run of positions
           float[] scratch = ws.edge(slot);
           if (width == 2) {
-            tile2(src, bases, count, blk, scratch, 3 * TILE, 0, VL);
+            tile2(in, x0, o, bases, count, blk, scratch, 3 * TILE, 0, VL);
           } else {
-            tile1(src, bases, count, blk, scratch, 3 * TILE, 0);
+            tile1(in, x0, o, bases, count, blk, scratch, 3 * TILE, 0);
           }
           finishPlain(scratch, bases, count, blk, width);
         }
@@ -252,15 +283,45 @@ final class BlockedConvStep implements Step {
     }
   }
 
-  /** Six positions × output blocks blk and blk+1. */
+  /**
+   * Copies the tile's inputs to {@code dst} so that kk of position i is at {@code gathered[kk] +
+   * i·VL}: a blocked input by vectors (VL consecutive kk are adjacent floats), a plain one by
+   * floats.
+   */
+  private void gather(float[] src, int[] bases, float[] dst) {
+    if (blockedIn) {
+      for (int kk = 0, d = 0; kk < k; kk += VL, d += TILE * VL) {
+        int off = offs[kk];
+        for (int i = 0; i < TILE; i++) {
+          FloatVector.fromArray(S, src, bases[i] + off).intoArray(dst, d + i * VL);
+        }
+      }
+    } else {
+      for (int kk = 0; kk < k; kk++) {
+        int off = offs[kk];
+        int d = gathered[kk];
+        for (int i = 0; i < TILE; i++) {
+          dst[d + i * VL] = src[bases[i] + off];
+        }
+      }
+    }
+  }
+
+  /**
+   * {@link #TILE} positions × output blocks blk and blk+1, position i's kk-th input at {@code in[x0
+   * + o[kk] + i·VL]}: constant offsets from one index, which the JIT bounds-checks together.
+   */
   private void tile2(
-      float[] src, int[] bases, int count, int blk, float[] dst, int ob, int o0, int o1) {
-    int x0 = bases[0];
-    int x1 = bases[1];
-    int x2 = bases[2];
-    int x3 = bases[3];
-    int x4 = bases[4];
-    int x5 = bases[5];
+      float[] in,
+      int x0,
+      int[] o,
+      int[] bases,
+      int count,
+      int blk,
+      float[] dst,
+      int ob,
+      int o0,
+      int o1) {
     FloatVector bias0 = FloatVector.fromArray(S, bias, blk * VL);
     FloatVector bias1 = FloatVector.fromArray(S, bias, blk * VL + VL);
     FloatVector c00 = bias0;
@@ -273,33 +334,27 @@ final class BlockedConvStep implements Step {
     FloatVector c31 = bias1;
     FloatVector c40 = bias0;
     FloatVector c41 = bias1;
-    FloatVector c50 = bias0;
-    FloatVector c51 = bias1;
     float[] wt = packed;
     int wi = blk * VL * k;
-    int[] o = offs;
     for (int kk = 0; kk < k; kk++, wi += 2 * VL) {
-      int off = o[kk];
+      int b = x0 + o[kk];
       FloatVector w0 = FloatVector.fromArray(S, wt, wi);
       FloatVector w1 = FloatVector.fromArray(S, wt, wi + VL);
-      FloatVector v = FloatVector.broadcast(S, src[x0 + off]);
+      FloatVector v = FloatVector.broadcast(S, in[b]);
       c00 = v.fma(w0, c00);
       c01 = v.fma(w1, c01);
-      v = FloatVector.broadcast(S, src[x1 + off]);
+      v = FloatVector.broadcast(S, in[b + VL]);
       c10 = v.fma(w0, c10);
       c11 = v.fma(w1, c11);
-      v = FloatVector.broadcast(S, src[x2 + off]);
+      v = FloatVector.broadcast(S, in[b + 2 * VL]);
       c20 = v.fma(w0, c20);
       c21 = v.fma(w1, c21);
-      v = FloatVector.broadcast(S, src[x3 + off]);
+      v = FloatVector.broadcast(S, in[b + 3 * VL]);
       c30 = v.fma(w0, c30);
       c31 = v.fma(w1, c31);
-      v = FloatVector.broadcast(S, src[x4 + off]);
+      v = FloatVector.broadcast(S, in[b + 4 * VL]);
       c40 = v.fma(w0, c40);
       c41 = v.fma(w1, c41);
-      v = FloatVector.broadcast(S, src[x5 + off]);
-      c50 = v.fma(w0, c50);
-      c51 = v.fma(w1, c51);
     }
     c00.intoArray(dst, bases[ob] + o0);
     c01.intoArray(dst, bases[ob] + o1);
@@ -319,39 +374,27 @@ final class BlockedConvStep implements Step {
       c40.intoArray(dst, bases[ob + 4] + o0);
       c41.intoArray(dst, bases[ob + 4] + o1);
     }
-    if (count > 5) {
-      c50.intoArray(dst, bases[ob + 5] + o0);
-      c51.intoArray(dst, bases[ob + 5] + o1);
-    }
   }
 
-  /** Six positions × the last output block blk (when the blocks are odd). */
-  private void tile1(float[] src, int[] bases, int count, int blk, float[] dst, int ob, int o0) {
-    int x0 = bases[0];
-    int x1 = bases[1];
-    int x2 = bases[2];
-    int x3 = bases[3];
-    int x4 = bases[4];
-    int x5 = bases[5];
+  /** {@link #tile2} for the last output block blk alone (when the blocks are odd). */
+  private void tile1(
+      float[] in, int x0, int[] o, int[] bases, int count, int blk, float[] dst, int ob, int o0) {
     FloatVector bias0 = FloatVector.fromArray(S, bias, blk * VL);
     FloatVector c0 = bias0;
     FloatVector c1 = bias0;
     FloatVector c2 = bias0;
     FloatVector c3 = bias0;
     FloatVector c4 = bias0;
-    FloatVector c5 = bias0;
     float[] wt = packed;
     int wi = blk * VL * k;
-    int[] o = offs;
     for (int kk = 0; kk < k; kk++, wi += VL) {
-      int off = o[kk];
+      int b = x0 + o[kk];
       FloatVector w0 = FloatVector.fromArray(S, wt, wi);
-      c0 = FloatVector.broadcast(S, src[x0 + off]).fma(w0, c0);
-      c1 = FloatVector.broadcast(S, src[x1 + off]).fma(w0, c1);
-      c2 = FloatVector.broadcast(S, src[x2 + off]).fma(w0, c2);
-      c3 = FloatVector.broadcast(S, src[x3 + off]).fma(w0, c3);
-      c4 = FloatVector.broadcast(S, src[x4 + off]).fma(w0, c4);
-      c5 = FloatVector.broadcast(S, src[x5 + off]).fma(w0, c5);
+      c0 = FloatVector.broadcast(S, in[b]).fma(w0, c0);
+      c1 = FloatVector.broadcast(S, in[b + VL]).fma(w0, c1);
+      c2 = FloatVector.broadcast(S, in[b + 2 * VL]).fma(w0, c2);
+      c3 = FloatVector.broadcast(S, in[b + 3 * VL]).fma(w0, c3);
+      c4 = FloatVector.broadcast(S, in[b + 4 * VL]).fma(w0, c4);
     }
     c0.intoArray(dst, bases[ob] + o0);
     if (count > 1) {
@@ -365,9 +408,6 @@ final class BlockedConvStep implements Step {
     }
     if (count > 4) {
       c4.intoArray(dst, bases[ob + 4] + o0);
-    }
-    if (count > 5) {
-      c5.intoArray(dst, bases[ob + 5] + o0);
     }
   }
 

@@ -149,6 +149,10 @@ class VectorKernelsTest {
     "1, 7, 9, 5, 7, 5, 1, 4, 2, 7, 4, false, true",
     // depthwise 3×3 stride 3
     "1, 5, 20, 26, 5, 3, 3, 0, 1, 5, 0, true, false",
+    // 1×1 unit stride over a batch of 3, 7×9 maps: tiles read in place, and tiles across images
+    // gathered; 3×3 stride 1 with 7-wide rows: tiles across rows gathered, dilation 2
+    "3, 16, 7, 9, 32, 1, 1, 0, 1, 1, 2, true, true",
+    "2, 24, 11, 7, 24, 3, 1, 2, 2, 1, 1, false, true",
     // 1×1 stride 2 over a batch of 3 (tiles of positions across rows and images), 5 output
     // blocks on 8-float vectors (an odd last block), residual, ReLU
     "3, 16, 9, 11, 40, 1, 2, 0, 1, 1, 1, true, true",
