@@ -212,7 +212,7 @@ class VectorKernelsTest {
     // F(4×4, 3×3) rounds more than the others (its transforms scale terms by up to 25 and 1/24):
     // each of its outputs is held to 1e-5 of the sum of its terms' magnitudes instead
     Map<String, Step> coarse = new LinkedHashMap<>();
-    if (WinogradStep.suits(g)) {
+    if (WinogradStep.applies(g) && g.c() >= 16 && g.m() >= 16) {
       for (int t : new int[] {2, 4}) {
         Map<String, Step> to = t == 2 ? steps : coarse;
         String name = "winograd " + t + "×" + t;
