@@ -61,7 +61,18 @@ final class BlockedConvStep implements Step {
   private final int chunks;
   private final int tilesPerChunk;
   private final int padRows;
+
+  /**
+   * Whether every tile's inputs are gathered once per run, before the work items (which then read
+   * them in place), rather than by each group of output blocks that uses the tile.
+   */
+  private final boolean pregather;
+
+  /** Floats of one tile's gathered inputs. */
+  private final int tileFloats;
+
   private final Loops.Range padBody;
+  private final Loops.Range gatherBody;
   private final Loops.Range body;
 
   /**
@@ -140,7 +151,24 @@ final class BlockedConvStep implements Step {
     this.chunks = Math.max(1, Math.min(tiles, (wanted + groups - 1) / groups));
     this.tilesPerChunk = (tiles + chunks - 1) / chunks;
     this.padRows = g.n() * (blockedIn ? g.c() / VL : g.c());
+    this.tileFloats = (k + VL - 1) / VL * TILE * VL;
+    // tiles that are not read in place (stride, plain input) and serve several groups
+    this.pregather = groups > 1 && !(blockedIn && g.sw() == 1);
+    if (pregather) {
+      ws.requireSharedX(tiles * tileFloats);
+    }
     this.padBody = (lo, hi) -> pad(lo, hi);
+    this.gatherBody =
+        (lo, hi) -> {
+          float[] src = padded ? ws.padded() : x;
+          for (int s = lo; s < hi; s++) {
+            int[] bases = ws.ints(s);
+            for (int t = ws.claimItem(); t < tiles; t = ws.claimItem()) {
+              inputBases(t, bases);
+              gather(src, bases, ws.sharedX(), t * tileFloats);
+            }
+          }
+        };
     this.body =
         (lo, hi) -> {
           int items = groups * chunks;
@@ -182,6 +210,10 @@ final class BlockedConvStep implements Step {
   public void run(Loops loops) {
     if (padded) {
       loops.forRange(padRows, padBody);
+    }
+    if (pregather) {
+      ws.resetItems();
+      loops.forRange(ws.slots(), gatherBody);
     }
     ws.resetItems();
     loops.forRange(ws.slots(), body);
@@ -245,18 +277,24 @@ final class BlockedConvStep implements Step {
       }
       // the kernels read position i's input at x0 + o[kk] + i·VL: in place when the positions lie
       // VL floats apart in a blocked input (one row, stride 1), otherwise gathered into that form
-      boolean adjacent = blockedIn && g.sw() == 1;
-      for (int i = 1; i < TILE && adjacent; i++) {
-        adjacent = bases[i] == bases[0] + i * VL;
-      }
       float[] in = src;
       int x0 = bases[0];
       int[] o = offs;
-      if (!adjacent) {
-        in = ws.plane(slot);
-        gather(src, bases, in);
-        x0 = 0;
+      if (pregather) {
+        in = ws.sharedX();
+        x0 = t * tileFloats;
         o = gathered;
+      } else {
+        boolean adjacent = blockedIn && g.sw() == 1;
+        for (int i = 1; i < TILE && adjacent; i++) {
+          adjacent = bases[i] == bases[0] + i * VL;
+        }
+        if (!adjacent) {
+          in = ws.plane(slot);
+          gather(src, bases, in, 0);
+          x0 = 0;
+          o = gathered;
+        }
       }
       for (int pair = pair0; pair < pair1; pair++) {
         int blk = 2 * pair;
@@ -283,14 +321,27 @@ final class BlockedConvStep implements Step {
     }
   }
 
+  /** The input base of each position of tile t (a position past the last repeats the last). */
+  private void inputBases(int t, int[] bases) {
+    int inImage = g.c() * hp * wp;
+    for (int i = 0; i < TILE; i++) {
+      int pos = Math.min(t * TILE + i, positions - 1);
+      int n = pos / g.p();
+      int local = pos - n * g.p();
+      int oi = local / g.ow();
+      int oj = local - oi * g.ow();
+      bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
+    }
+  }
+
   /**
-   * Copies the tile's inputs to {@code dst} so that kk of position i is at {@code gathered[kk] +
-   * i·VL}: a blocked input by vectors (VL consecutive kk are adjacent floats), a plain one by
+   * Copies the tile's inputs to {@code dst} so that kk of position i is at {@code at + gathered[kk]
+   * + i·VL}: a blocked input by vectors (VL consecutive kk are adjacent floats), a plain one by
    * floats.
    */
-  private void gather(float[] src, int[] bases, float[] dst) {
+  private void gather(float[] src, int[] bases, float[] dst, int at) {
     if (blockedIn) {
-      for (int kk = 0, d = 0; kk < k; kk += VL, d += TILE * VL) {
+      for (int kk = 0, d = at; kk < k; kk += VL, d += TILE * VL) {
         int off = offs[kk];
         for (int i = 0; i < TILE; i++) {
           FloatVector.fromArray(S, src, bases[i] + off).intoArray(dst, d + i * VL);
@@ -299,7 +350,7 @@ final class BlockedConvStep implements Step {
     } else {
       for (int kk = 0; kk < k; kk++) {
         int off = offs[kk];
-        int d = gathered[kk];
+        int d = at + gathered[kk];
         for (int i = 0; i < TILE; i++) {
           dst[d + i * VL] = src[bases[i] + off];
         }

@@ -153,6 +153,9 @@ class VectorKernelsTest {
     // gathered; 3×3 stride 1 with 7-wide rows: tiles across rows gathered, dilation 2
     "3, 16, 7, 9, 32, 1, 1, 0, 1, 1, 2, true, true",
     "2, 24, 11, 7, 24, 3, 1, 2, 2, 1, 1, false, true",
+    // 3×3 stride 2 whose output-block pairs each fill the weight budget (two groups): the tiles
+    // are gathered once per run for both, the last one partial
+    "2, 176, 11, 11, 32, 3, 2, 1, 1, 1, 2, true, true",
     // 1×1 stride 2 over a batch of 3 (tiles of positions across rows and images), 5 output
     // blocks on 8-float vectors (an odd last block), residual, ReLU
     "3, 16, 9, 11, 40, 1, 2, 0, 1, 1, 1, true, true",
