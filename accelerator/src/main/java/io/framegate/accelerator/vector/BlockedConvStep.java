@@ -13,11 +13,13 @@ import jdk.incubator.vector.VectorSpecies;
  * against two weight vectors. The kernel reads position i's value at one index plus {@code i·VL},
  * so that the JIT checks the five reads' bounds together: a blocked input is read in place when the
  * tile's positions lie on one row at stride 1 (their inputs VL floats apart); any other tile (plain
- * input, stride, a tile across rows or images) first gathers its inputs into that form, once for
- * all its output blocks. Nothing is lowered; the input is copied whole only when the convolution
- * pads it. Any kernel size, stride and dilation. Weights are packed per pair of output blocks when
- * the plan is built. Bias, residual (in the blocked layout) and activation are applied while the
- * tile is in registers or L1.
+ * input, stride, a tile across rows or images) first gathers its inputs into that form: inside the
+ * work item, for the item's group of output blocks, or, when the layer's tiles are never read in
+ * place and its output blocks form several groups, in one pass before the work items, so that each
+ * tile is gathered once per run. Nothing is lowered; the input is copied whole only when the
+ * convolution pads it. Any kernel size, stride and dilation. Weights are packed per pair of output
+ * blocks when the plan is built. Bias, residual (in the blocked layout) and activation are applied
+ * while the tile is in registers or L1.
  */
 final class BlockedConvStep implements Step {
   private static final VectorSpecies<Float> S = Sgemm.S;
