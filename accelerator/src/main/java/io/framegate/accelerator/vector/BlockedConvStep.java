@@ -73,6 +73,11 @@ final class BlockedConvStep implements Step {
   /** Floats of one tile's gathered inputs. */
   private final int tileFloats;
 
+  /**
+   * Whether a tile whose positions lie on one row reads its inputs in place (blocked, stride 1).
+   */
+  private final boolean inPlace;
+
   private final Loops.Range padBody;
   private final Loops.Range gatherBody;
   private final Loops.Range body;
@@ -140,7 +145,8 @@ final class BlockedConvStep implements Step {
       }
     }
     this.packed = pack(w, g.m(), k, order);
-    ws.requirePlane((k + VL - 1) / VL * TILE * VL);
+    this.tileFloats = (k + VL - 1) / VL * TILE * VL;
+    ws.requirePlane(tileFloats);
     if (padded) {
       ws.requirePadded(g.n() * g.c() * plane);
     }
@@ -153,16 +159,16 @@ final class BlockedConvStep implements Step {
     this.chunks = Math.max(1, Math.min(tiles, (wanted + groups - 1) / groups));
     this.tilesPerChunk = (tiles + chunks - 1) / chunks;
     this.padRows = g.n() * (blockedIn ? g.c() / VL : g.c());
-    this.tileFloats = (k + VL - 1) / VL * TILE * VL;
-    // tiles that are not read in place (stride, plain input) and serve several groups
-    this.pregather = groups > 1 && !(blockedIn && g.sw() == 1);
+    this.inPlace = blockedIn && g.sw() == 1;
+    // tiles that are never read in place (stride, plain input) and serve several groups
+    this.pregather = groups > 1 && !inPlace;
     if (pregather) {
       ws.requireSharedX(tiles * tileFloats);
     }
     this.padBody = (lo, hi) -> pad(lo, hi);
     this.gatherBody =
         (lo, hi) -> {
-          float[] src = padded ? ws.padded() : x;
+          float[] src = input();
           for (int s = lo; s < hi; s++) {
             int[] bases = ws.ints(s);
             for (int t = ws.claimItem(); t < tiles; t = ws.claimItem()) {
@@ -221,6 +227,11 @@ final class BlockedConvStep implements Step {
     loops.forRange(ws.slots(), body);
   }
 
+  /** The input the kernels read: the zero-padded copy when the convolution pads. */
+  private float[] input() {
+    return padded ? ws.padded() : x;
+  }
+
   /** Copies channel rows [lo, hi) (plain channels, or blocks) into the zero-padded input. */
   private void pad(int lo, int hi) {
     float[] dst = ws.padded();
@@ -244,7 +255,7 @@ final class BlockedConvStep implements Step {
     int t1 = Math.min(tiles, t0 + tilesPerChunk);
     int pair0 = group * pairsPerGroup;
     int pair1 = Math.min((blocks + 1) / 2, pair0 + pairsPerGroup);
-    float[] src = padded ? ws.padded() : x;
+    float[] src = input();
     int inImage = g.c() * hp * wp;
     int outPlane = g.p() * VL;
     int outImage = blocks * outPlane;
@@ -287,7 +298,7 @@ final class BlockedConvStep implements Step {
         x0 = t * tileFloats;
         o = gathered;
       } else {
-        boolean adjacent = blockedIn && g.sw() == 1;
+        boolean adjacent = inPlace;
         for (int i = 1; i < TILE && adjacent; i++) {
           adjacent = bases[i] == bases[0] + i * VL;
         }

@@ -250,14 +250,7 @@ public final class ThroughputBench {
             }
           };
       for (int round = 0; round < o.rounds(); round++) {
-        // the engines take turns going first, so neither always follows the other
-        if (round % 2 == 0) {
-          timed(o.seconds(), fg, mineRun);
-          timed(o.seconds(), ort, ortRun);
-        } else {
-          timed(o.seconds(), ort, ortRun);
-          timed(o.seconds(), fg, mineRun);
-        }
+        round(round, o.seconds(), fg, mineRun, ort, ortRun);
         fg.endRound(batch);
         ort.endRound(batch);
       }
@@ -272,6 +265,21 @@ public final class ThroughputBench {
     options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
     options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
     return options;
+  }
+
+  /**
+   * One timed round of each side; the sides take turns going first (framegate in even rounds), so
+   * that neither always follows the other.
+   */
+  private static void round(
+      int round, double seconds, Samples fg, Warmup.Work mine, Samples ort, Warmup.Work theirs) {
+    if (round % 2 == 0) {
+      timed(seconds, fg, mine);
+      timed(seconds, ort, theirs);
+    } else {
+      timed(seconds, ort, theirs);
+      timed(seconds, fg, mine);
+    }
   }
 
   private static void timed(double seconds, Samples s, Warmup.Work r) {
@@ -352,13 +360,7 @@ public final class ThroughputBench {
       Warmup.of(1, 60).run(() -> step.run(pool));
       Warmup.of(1, 1).run(ortRun);
       for (int round = 0; round < o.rounds(); round++) {
-        if (round % 2 == 0) {
-          timed(o.seconds(), fg, () -> step.run(pool));
-          timed(o.seconds(), ort, ortRun);
-        } else {
-          timed(o.seconds(), ort, ortRun);
-          timed(o.seconds(), fg, () -> step.run(pool));
-        }
+        round(round, o.seconds(), fg, () -> step.run(pool), ort, ortRun);
       }
     }
     double flop = 2.0 * n * n * n;
