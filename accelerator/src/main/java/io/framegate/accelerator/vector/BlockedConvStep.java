@@ -25,8 +25,11 @@ final class BlockedConvStep implements Step {
   private static final VectorSpecies<Float> S = Sgemm.S;
   private static final int VL = Sgemm.VL;
 
-  /** Output positions per register tile. */
-  static final int TILE = 5;
+  /**
+   * Output positions per register tile: twelve where there are 32 vector registers (AVX-512, whose
+   * vectors hold 16 floats), five where there are 16 (AVX2).
+   */
+  static final int TILE = VL >= 16 ? 12 : 5;
 
   /** Bytes of packed weights a work item keeps hot (its output blocks' weights, in L2). */
   private static final int WEIGHT_BYTES = 192 * 1024;
@@ -373,9 +376,40 @@ final class BlockedConvStep implements Step {
 
   /**
    * {@link #TILE} positions × output blocks blk and blk+1, position i's kk-th input at {@code in[x0
-   * + o[kk] + i·VL]}: constant offsets from one index, which the JIT bounds-checks together.
+   * + o[kk] + i·VL]}: constant offsets from one index, which the JIT bounds-checks together. Stores
+   * position i's two vectors at {@code dst[bases[ob + i] + o0]} and {@code dst[bases[ob + i] + o1]}
+   * for i &lt; count.
    */
   private void tile2(
+      float[] in,
+      int x0,
+      int[] o,
+      int[] bases,
+      int count,
+      int blk,
+      float[] dst,
+      int ob,
+      int o0,
+      int o1) {
+    if (TILE == 12) {
+      tile2Wide(in, x0, o, bases, count, blk, dst, ob, o0, o1);
+    } else {
+      tile2Narrow(in, x0, o, bases, count, blk, dst, ob, o0, o1);
+    }
+  }
+
+  /** {@link #tile2} for the last output block blk alone (when the blocks are odd). */
+  private void tile1(
+      float[] in, int x0, int[] o, int[] bases, int count, int blk, float[] dst, int ob, int o0) {
+    if (TILE == 12) {
+      tile1Wide(in, x0, o, bases, count, blk, dst, ob, o0);
+    } else {
+      tile1Narrow(in, x0, o, bases, count, blk, dst, ob, o0);
+    }
+  }
+
+  /** {@link #tile2} with five positions, for machines with 16 vector registers (AVX2). */
+  private void tile2Narrow(
       float[] in,
       int x0,
       int[] o,
@@ -440,8 +474,8 @@ final class BlockedConvStep implements Step {
     }
   }
 
-  /** {@link #tile2} for the last output block blk alone (when the blocks are odd). */
-  private void tile1(
+  /** {@link #tile1} with five positions (see {@link #tile2Narrow}). */
+  private void tile1Narrow(
       float[] in, int x0, int[] o, int[] bases, int count, int blk, float[] dst, int ob, int o0) {
     FloatVector bias0 = FloatVector.fromArray(S, bias, blk * VL);
     FloatVector c0 = bias0;
@@ -472,6 +506,208 @@ final class BlockedConvStep implements Step {
     }
     if (count > 4) {
       c4.intoArray(dst, bases[ob + 4] + o0);
+    }
+  }
+
+  /**
+   * {@link #tile2} with twelve positions, for machines with 32 vector registers (AVX-512): 24
+   * accumulators, two weight vectors and a broadcast.
+   */
+  private void tile2Wide(
+      float[] in,
+      int x0,
+      int[] o,
+      int[] bases,
+      int count,
+      int blk,
+      float[] dst,
+      int ob,
+      int o0,
+      int o1) {
+    FloatVector bias0 = FloatVector.fromArray(S, bias, blk * VL);
+    FloatVector bias1 = FloatVector.fromArray(S, bias, blk * VL + VL);
+    FloatVector c0a = bias0;
+    FloatVector c0b = bias1;
+    FloatVector c1a = bias0;
+    FloatVector c1b = bias1;
+    FloatVector c2a = bias0;
+    FloatVector c2b = bias1;
+    FloatVector c3a = bias0;
+    FloatVector c3b = bias1;
+    FloatVector c4a = bias0;
+    FloatVector c4b = bias1;
+    FloatVector c5a = bias0;
+    FloatVector c5b = bias1;
+    FloatVector c6a = bias0;
+    FloatVector c6b = bias1;
+    FloatVector c7a = bias0;
+    FloatVector c7b = bias1;
+    FloatVector c8a = bias0;
+    FloatVector c8b = bias1;
+    FloatVector c9a = bias0;
+    FloatVector c9b = bias1;
+    FloatVector c10a = bias0;
+    FloatVector c10b = bias1;
+    FloatVector c11a = bias0;
+    FloatVector c11b = bias1;
+    float[] wt = packed;
+    int wi = blk * VL * k;
+    for (int kk = 0; kk < k; kk++, wi += 2 * VL) {
+      int b = x0 + o[kk];
+      FloatVector w0 = FloatVector.fromArray(S, wt, wi);
+      FloatVector w1 = FloatVector.fromArray(S, wt, wi + VL);
+      FloatVector v = FloatVector.broadcast(S, in[b]);
+      c0a = v.fma(w0, c0a);
+      c0b = v.fma(w1, c0b);
+      v = FloatVector.broadcast(S, in[b + VL]);
+      c1a = v.fma(w0, c1a);
+      c1b = v.fma(w1, c1b);
+      v = FloatVector.broadcast(S, in[b + 2 * VL]);
+      c2a = v.fma(w0, c2a);
+      c2b = v.fma(w1, c2b);
+      v = FloatVector.broadcast(S, in[b + 3 * VL]);
+      c3a = v.fma(w0, c3a);
+      c3b = v.fma(w1, c3b);
+      v = FloatVector.broadcast(S, in[b + 4 * VL]);
+      c4a = v.fma(w0, c4a);
+      c4b = v.fma(w1, c4b);
+      v = FloatVector.broadcast(S, in[b + 5 * VL]);
+      c5a = v.fma(w0, c5a);
+      c5b = v.fma(w1, c5b);
+      v = FloatVector.broadcast(S, in[b + 6 * VL]);
+      c6a = v.fma(w0, c6a);
+      c6b = v.fma(w1, c6b);
+      v = FloatVector.broadcast(S, in[b + 7 * VL]);
+      c7a = v.fma(w0, c7a);
+      c7b = v.fma(w1, c7b);
+      v = FloatVector.broadcast(S, in[b + 8 * VL]);
+      c8a = v.fma(w0, c8a);
+      c8b = v.fma(w1, c8b);
+      v = FloatVector.broadcast(S, in[b + 9 * VL]);
+      c9a = v.fma(w0, c9a);
+      c9b = v.fma(w1, c9b);
+      v = FloatVector.broadcast(S, in[b + 10 * VL]);
+      c10a = v.fma(w0, c10a);
+      c10b = v.fma(w1, c10b);
+      v = FloatVector.broadcast(S, in[b + 11 * VL]);
+      c11a = v.fma(w0, c11a);
+      c11b = v.fma(w1, c11b);
+    }
+    c0a.intoArray(dst, bases[ob] + o0);
+    c0b.intoArray(dst, bases[ob] + o1);
+    if (count > 1) {
+      c1a.intoArray(dst, bases[ob + 1] + o0);
+      c1b.intoArray(dst, bases[ob + 1] + o1);
+    }
+    if (count > 2) {
+      c2a.intoArray(dst, bases[ob + 2] + o0);
+      c2b.intoArray(dst, bases[ob + 2] + o1);
+    }
+    if (count > 3) {
+      c3a.intoArray(dst, bases[ob + 3] + o0);
+      c3b.intoArray(dst, bases[ob + 3] + o1);
+    }
+    if (count > 4) {
+      c4a.intoArray(dst, bases[ob + 4] + o0);
+      c4b.intoArray(dst, bases[ob + 4] + o1);
+    }
+    if (count > 5) {
+      c5a.intoArray(dst, bases[ob + 5] + o0);
+      c5b.intoArray(dst, bases[ob + 5] + o1);
+    }
+    if (count > 6) {
+      c6a.intoArray(dst, bases[ob + 6] + o0);
+      c6b.intoArray(dst, bases[ob + 6] + o1);
+    }
+    if (count > 7) {
+      c7a.intoArray(dst, bases[ob + 7] + o0);
+      c7b.intoArray(dst, bases[ob + 7] + o1);
+    }
+    if (count > 8) {
+      c8a.intoArray(dst, bases[ob + 8] + o0);
+      c8b.intoArray(dst, bases[ob + 8] + o1);
+    }
+    if (count > 9) {
+      c9a.intoArray(dst, bases[ob + 9] + o0);
+      c9b.intoArray(dst, bases[ob + 9] + o1);
+    }
+    if (count > 10) {
+      c10a.intoArray(dst, bases[ob + 10] + o0);
+      c10b.intoArray(dst, bases[ob + 10] + o1);
+    }
+    if (count > 11) {
+      c11a.intoArray(dst, bases[ob + 11] + o0);
+      c11b.intoArray(dst, bases[ob + 11] + o1);
+    }
+  }
+
+  /** {@link #tile1} with twelve positions (see {@link #tile2Wide}). */
+  private void tile1Wide(
+      float[] in, int x0, int[] o, int[] bases, int count, int blk, float[] dst, int ob, int o0) {
+    FloatVector bias0 = FloatVector.fromArray(S, bias, blk * VL);
+    FloatVector c0 = bias0;
+    FloatVector c1 = bias0;
+    FloatVector c2 = bias0;
+    FloatVector c3 = bias0;
+    FloatVector c4 = bias0;
+    FloatVector c5 = bias0;
+    FloatVector c6 = bias0;
+    FloatVector c7 = bias0;
+    FloatVector c8 = bias0;
+    FloatVector c9 = bias0;
+    FloatVector c10 = bias0;
+    FloatVector c11 = bias0;
+    float[] wt = packed;
+    int wi = blk * VL * k;
+    for (int kk = 0; kk < k; kk++, wi += VL) {
+      int b = x0 + o[kk];
+      FloatVector w0 = FloatVector.fromArray(S, wt, wi);
+      c0 = FloatVector.broadcast(S, in[b]).fma(w0, c0);
+      c1 = FloatVector.broadcast(S, in[b + VL]).fma(w0, c1);
+      c2 = FloatVector.broadcast(S, in[b + 2 * VL]).fma(w0, c2);
+      c3 = FloatVector.broadcast(S, in[b + 3 * VL]).fma(w0, c3);
+      c4 = FloatVector.broadcast(S, in[b + 4 * VL]).fma(w0, c4);
+      c5 = FloatVector.broadcast(S, in[b + 5 * VL]).fma(w0, c5);
+      c6 = FloatVector.broadcast(S, in[b + 6 * VL]).fma(w0, c6);
+      c7 = FloatVector.broadcast(S, in[b + 7 * VL]).fma(w0, c7);
+      c8 = FloatVector.broadcast(S, in[b + 8 * VL]).fma(w0, c8);
+      c9 = FloatVector.broadcast(S, in[b + 9 * VL]).fma(w0, c9);
+      c10 = FloatVector.broadcast(S, in[b + 10 * VL]).fma(w0, c10);
+      c11 = FloatVector.broadcast(S, in[b + 11 * VL]).fma(w0, c11);
+    }
+    c0.intoArray(dst, bases[ob] + o0);
+    if (count > 1) {
+      c1.intoArray(dst, bases[ob + 1] + o0);
+    }
+    if (count > 2) {
+      c2.intoArray(dst, bases[ob + 2] + o0);
+    }
+    if (count > 3) {
+      c3.intoArray(dst, bases[ob + 3] + o0);
+    }
+    if (count > 4) {
+      c4.intoArray(dst, bases[ob + 4] + o0);
+    }
+    if (count > 5) {
+      c5.intoArray(dst, bases[ob + 5] + o0);
+    }
+    if (count > 6) {
+      c6.intoArray(dst, bases[ob + 6] + o0);
+    }
+    if (count > 7) {
+      c7.intoArray(dst, bases[ob + 7] + o0);
+    }
+    if (count > 8) {
+      c8.intoArray(dst, bases[ob + 8] + o0);
+    }
+    if (count > 9) {
+      c9.intoArray(dst, bases[ob + 9] + o0);
+    }
+    if (count > 10) {
+      c10.intoArray(dst, bases[ob + 10] + o0);
+    }
+    if (count > 11) {
+      c11.intoArray(dst, bases[ob + 11] + o0);
     }
   }
 

@@ -23,7 +23,7 @@ final class Workspace {
 
   Workspace(int slots) {
     this.slots = slots;
-    edges = new float[slots][Sgemm.MR * Sgemm.NR];
+    edges = new float[slots][Math.max(Sgemm.MR, BlockedConvStep.TILE) * Sgemm.NR];
     planes = new float[slots][0];
     ints = new int[slots][4 * BlockedConvStep.TILE];
   }
@@ -95,7 +95,7 @@ final class Workspace {
     return sharedX;
   }
 
-  /** The slot's MR×NR scratch for partial register tiles. */
+  /** The slot's scratch for partial register tiles (MR×NR, or the direct convolution's TILE×NR). */
   float[] edge(int slot) {
     return edges[slot];
   }
