@@ -111,12 +111,23 @@ final class WinogradStep implements Step {
   }
 
   /**
-   * Whether Winograd is worth it: from 33 input channels (at 32, the transforms cost more than the
-   * products save against the direct kernel: the Inception-style stem's 32-channel layers at
-   * 147×147 ran in half the time direct) and 16 output channels.
+   * Whether Winograd is worth it against the direct kernel ({@link BlockedConvStep}), as measured
+   * per layer on the benchmark networks. With 8-float vectors (AVX2, five-position direct tiles):
+   * from 33 input channels (at 32, the transforms cost more than the products save: the
+   * Inception-style stem's 32-channel layers at 147×147 ran in half the time direct) and 16 output
+   * channels. With 16-float vectors (AVX-512, twelve-position direct tiles at about 320 GFLOP/s):
+   * from 65 input channels and 2²⁵ multiply-adds per tap: VGG-16's layers of 128 to 512 channels
+   * took 0.55–0.87 of the direct time, ResNet-18's at batch 1 (c·m·n·p = 12.8M) 1.2–2.0 of it, and
+   * every 64-channel layer 1.8–2.5 of it.
    */
   static boolean suits(ConvGeometry g) {
-    return applies(g) && g.c() > 32 && g.m() >= 16;
+    if (!applies(g) || g.m() < 16) {
+      return false;
+    }
+    if (Sgemm.VL < 16) {
+      return g.c() > 32;
+    }
+    return g.c() > 64 && (long) g.c() * g.m() * g.n() * g.p() >= 1L << 25;
   }
 
   /**

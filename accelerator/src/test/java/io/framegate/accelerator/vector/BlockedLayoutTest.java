@@ -26,7 +26,10 @@ import org.junit.jupiter.api.Test;
 class BlockedLayoutTest {
   private static final int C = 2 * Blocked.VL;
 
-  /** Channels of the Winograd layer (Winograd takes layers from 33 input channels). */
+  /**
+   * Channels of the 3×3 layer with a residual: Winograd's with 8-float vectors, the direct kernel's
+   * with 16-float ones (where Winograd takes bigger layers only).
+   */
   private static final int W = 5 * Blocked.VL;
 
   private static byte[] model() {
