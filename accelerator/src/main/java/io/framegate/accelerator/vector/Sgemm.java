@@ -18,8 +18,11 @@ public final class Sgemm {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   static final int VL = S.length();
 
-  /** Rows of the register tile: 6 rows × 2 vectors = 12 accumulators of the 16 AVX registers. */
-  static final int MR = 6;
+  /**
+   * Rows of the register tile: 6 rows × 2 vectors = 12 accumulators of the 16 AVX2 registers, or 12
+   * rows × 2 vectors = 24 of the 32 AVX-512 registers (where vectors hold 16 floats).
+   */
+  static final int MR = VL >= 16 ? 12 : 6;
 
   /** Columns of the register tile. */
   static final int NR = 2 * VL;
@@ -84,6 +87,38 @@ public final class Sgemm {
    * calling worker's MR×NR scratch for partial tiles.
    */
   static void tile(
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      int kc,
+      float[] c,
+      int cOff,
+      int ldc,
+      int rows,
+      int cols,
+      float[] bias,
+      int biasOff,
+      boolean first,
+      boolean last,
+      float[] res,
+      int act,
+      float p,
+      float q,
+      float[] edge) {
+    if (MR == 12) {
+      tileWide(
+          a, aOff, b, bOff, kc, c, cOff, ldc, rows, cols, bias, biasOff, first, last, res, act, p,
+          q, edge);
+    } else {
+      tileNarrow(
+          a, aOff, b, bOff, kc, c, cOff, ldc, rows, cols, bias, biasOff, first, last, res, act, p,
+          q, edge);
+    }
+  }
+
+  /** {@link #tile} with six rows, for machines with 16 vector registers (AVX2). */
+  private static void tileNarrow(
       float[] a,
       int aOff,
       float[] b,
@@ -198,6 +233,205 @@ public final class Sgemm {
     c41.intoArray(dst, d + 4 * ld + VL);
     c50.intoArray(dst, d + 5 * ld);
     c51.intoArray(dst, d + 5 * ld + VL);
+    if (!full) {
+      flushEdge(edge, c, o, ldc, rows, cols, bias, biasOff, first, last, res, act, p, q);
+    } else if (last && (res != null || act != Activation.NONE)) {
+      epilogue(c, o, ldc, res, act, p, q);
+    }
+  }
+
+  /** {@link #tile} with twelve rows, for machines with 32 vector registers (AVX-512). */
+  private static void tileWide(
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      int kc,
+      float[] c,
+      int cOff,
+      int ldc,
+      int rows,
+      int cols,
+      float[] bias,
+      int biasOff,
+      boolean first,
+      boolean last,
+      float[] res,
+      int act,
+      float p,
+      float q,
+      float[] edge) {
+    boolean full = rows == MR && cols == NR;
+    FloatVector c0a;
+    FloatVector c0b;
+    FloatVector c1a;
+    FloatVector c1b;
+    FloatVector c2a;
+    FloatVector c2b;
+    FloatVector c3a;
+    FloatVector c3b;
+    FloatVector c4a;
+    FloatVector c4b;
+    FloatVector c5a;
+    FloatVector c5b;
+    FloatVector c6a;
+    FloatVector c6b;
+    FloatVector c7a;
+    FloatVector c7b;
+    FloatVector c8a;
+    FloatVector c8b;
+    FloatVector c9a;
+    FloatVector c9b;
+    FloatVector c10a;
+    FloatVector c10b;
+    FloatVector c11a;
+    FloatVector c11b;
+    int o = cOff;
+    if (!full) {
+      c0a = FloatVector.zero(S);
+      c0b = c0a;
+      c1a = c0a;
+      c1b = c0a;
+      c2a = c0a;
+      c2b = c0a;
+      c3a = c0a;
+      c3b = c0a;
+      c4a = c0a;
+      c4b = c0a;
+      c5a = c0a;
+      c5b = c0a;
+      c6a = c0a;
+      c6b = c0a;
+      c7a = c0a;
+      c7b = c0a;
+      c8a = c0a;
+      c8b = c0a;
+      c9a = c0a;
+      c9b = c0a;
+      c10a = c0a;
+      c10b = c0a;
+      c11a = c0a;
+      c11b = c0a;
+    } else if (first) {
+      c0a = FloatVector.broadcast(S, bias[biasOff]);
+      c0b = c0a;
+      c1a = FloatVector.broadcast(S, bias[biasOff + 1]);
+      c1b = c1a;
+      c2a = FloatVector.broadcast(S, bias[biasOff + 2]);
+      c2b = c2a;
+      c3a = FloatVector.broadcast(S, bias[biasOff + 3]);
+      c3b = c3a;
+      c4a = FloatVector.broadcast(S, bias[biasOff + 4]);
+      c4b = c4a;
+      c5a = FloatVector.broadcast(S, bias[biasOff + 5]);
+      c5b = c5a;
+      c6a = FloatVector.broadcast(S, bias[biasOff + 6]);
+      c6b = c6a;
+      c7a = FloatVector.broadcast(S, bias[biasOff + 7]);
+      c7b = c7a;
+      c8a = FloatVector.broadcast(S, bias[biasOff + 8]);
+      c8b = c8a;
+      c9a = FloatVector.broadcast(S, bias[biasOff + 9]);
+      c9b = c9a;
+      c10a = FloatVector.broadcast(S, bias[biasOff + 10]);
+      c10b = c10a;
+      c11a = FloatVector.broadcast(S, bias[biasOff + 11]);
+      c11b = c11a;
+    } else {
+      c0a = FloatVector.fromArray(S, c, o);
+      c0b = FloatVector.fromArray(S, c, o + VL);
+      c1a = FloatVector.fromArray(S, c, o + ldc);
+      c1b = FloatVector.fromArray(S, c, o + ldc + VL);
+      c2a = FloatVector.fromArray(S, c, o + 2 * ldc);
+      c2b = FloatVector.fromArray(S, c, o + 2 * ldc + VL);
+      c3a = FloatVector.fromArray(S, c, o + 3 * ldc);
+      c3b = FloatVector.fromArray(S, c, o + 3 * ldc + VL);
+      c4a = FloatVector.fromArray(S, c, o + 4 * ldc);
+      c4b = FloatVector.fromArray(S, c, o + 4 * ldc + VL);
+      c5a = FloatVector.fromArray(S, c, o + 5 * ldc);
+      c5b = FloatVector.fromArray(S, c, o + 5 * ldc + VL);
+      c6a = FloatVector.fromArray(S, c, o + 6 * ldc);
+      c6b = FloatVector.fromArray(S, c, o + 6 * ldc + VL);
+      c7a = FloatVector.fromArray(S, c, o + 7 * ldc);
+      c7b = FloatVector.fromArray(S, c, o + 7 * ldc + VL);
+      c8a = FloatVector.fromArray(S, c, o + 8 * ldc);
+      c8b = FloatVector.fromArray(S, c, o + 8 * ldc + VL);
+      c9a = FloatVector.fromArray(S, c, o + 9 * ldc);
+      c9b = FloatVector.fromArray(S, c, o + 9 * ldc + VL);
+      c10a = FloatVector.fromArray(S, c, o + 10 * ldc);
+      c10b = FloatVector.fromArray(S, c, o + 10 * ldc + VL);
+      c11a = FloatVector.fromArray(S, c, o + 11 * ldc);
+      c11b = FloatVector.fromArray(S, c, o + 11 * ldc + VL);
+    }
+    int ai = aOff;
+    int bi = bOff;
+    for (int l = 0; l < kc; l++, ai += MR, bi += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bi);
+      FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+      FloatVector av = FloatVector.broadcast(S, a[ai]);
+      c0a = av.fma(b0, c0a);
+      c0b = av.fma(b1, c0b);
+      av = FloatVector.broadcast(S, a[ai + 1]);
+      c1a = av.fma(b0, c1a);
+      c1b = av.fma(b1, c1b);
+      av = FloatVector.broadcast(S, a[ai + 2]);
+      c2a = av.fma(b0, c2a);
+      c2b = av.fma(b1, c2b);
+      av = FloatVector.broadcast(S, a[ai + 3]);
+      c3a = av.fma(b0, c3a);
+      c3b = av.fma(b1, c3b);
+      av = FloatVector.broadcast(S, a[ai + 4]);
+      c4a = av.fma(b0, c4a);
+      c4b = av.fma(b1, c4b);
+      av = FloatVector.broadcast(S, a[ai + 5]);
+      c5a = av.fma(b0, c5a);
+      c5b = av.fma(b1, c5b);
+      av = FloatVector.broadcast(S, a[ai + 6]);
+      c6a = av.fma(b0, c6a);
+      c6b = av.fma(b1, c6b);
+      av = FloatVector.broadcast(S, a[ai + 7]);
+      c7a = av.fma(b0, c7a);
+      c7b = av.fma(b1, c7b);
+      av = FloatVector.broadcast(S, a[ai + 8]);
+      c8a = av.fma(b0, c8a);
+      c8b = av.fma(b1, c8b);
+      av = FloatVector.broadcast(S, a[ai + 9]);
+      c9a = av.fma(b0, c9a);
+      c9b = av.fma(b1, c9b);
+      av = FloatVector.broadcast(S, a[ai + 10]);
+      c10a = av.fma(b0, c10a);
+      c10b = av.fma(b1, c10b);
+      av = FloatVector.broadcast(S, a[ai + 11]);
+      c11a = av.fma(b0, c11a);
+      c11b = av.fma(b1, c11b);
+    }
+    float[] dst = full ? c : edge;
+    int d = full ? o : 0;
+    int ld = full ? ldc : NR;
+    c0a.intoArray(dst, d);
+    c0b.intoArray(dst, d + VL);
+    c1a.intoArray(dst, d + ld);
+    c1b.intoArray(dst, d + ld + VL);
+    c2a.intoArray(dst, d + 2 * ld);
+    c2b.intoArray(dst, d + 2 * ld + VL);
+    c3a.intoArray(dst, d + 3 * ld);
+    c3b.intoArray(dst, d + 3 * ld + VL);
+    c4a.intoArray(dst, d + 4 * ld);
+    c4b.intoArray(dst, d + 4 * ld + VL);
+    c5a.intoArray(dst, d + 5 * ld);
+    c5b.intoArray(dst, d + 5 * ld + VL);
+    c6a.intoArray(dst, d + 6 * ld);
+    c6b.intoArray(dst, d + 6 * ld + VL);
+    c7a.intoArray(dst, d + 7 * ld);
+    c7b.intoArray(dst, d + 7 * ld + VL);
+    c8a.intoArray(dst, d + 8 * ld);
+    c8b.intoArray(dst, d + 8 * ld + VL);
+    c9a.intoArray(dst, d + 9 * ld);
+    c9b.intoArray(dst, d + 9 * ld + VL);
+    c10a.intoArray(dst, d + 10 * ld);
+    c10b.intoArray(dst, d + 10 * ld + VL);
+    c11a.intoArray(dst, d + 11 * ld);
+    c11b.intoArray(dst, d + 11 * ld + VL);
     if (!full) {
       flushEdge(edge, c, o, ldc, rows, cols, bias, biasOff, first, last, res, act, p, q);
     } else if (last && (res != null || act != Activation.NONE)) {
