@@ -8,18 +8,19 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A direct convolution (one group) computed in the {@link Blocked blocked} layout: a register tile
- * of five output positions × two blocks of VL output channels accumulates {@code Σ_kk x(pos, kk) ·
- * W(kk)[block]} over every (input channel, tap) pair kk, broadcasting one input value per position
- * against two weight vectors. The kernel reads position i's value at one index plus {@code i·VL},
- * so that the JIT checks the five reads' bounds together: a blocked input is read in place when the
- * tile's positions lie on one row at stride 1 (their inputs VL floats apart); any other tile (plain
- * input, stride, a tile across rows or images) first gathers its inputs into that form: inside the
- * work item, for the item's group of output blocks, or, when the layer's tiles are never read in
- * place and its output blocks form several groups, in one pass before the work items, so that each
- * tile is gathered once per run. Nothing is lowered; the input is copied whole only when the
- * convolution pads it. Any kernel size, stride and dilation. Weights are packed per pair of output
- * blocks when the plan is built. Bias, residual (in the blocked layout) and activation are applied
- * while the tile is in registers or L1.
+ * of {@link #TILE} output positions × two blocks of VL output channels accumulates {@code Σ_kk
+ * x(pos, kk) · W(kk)[block]} over every (input channel, tap) pair kk, broadcasting one input value
+ * per position against two weight vectors. The kernel reads position i's value at one index plus
+ * {@code i·VL}, so that the JIT checks the five reads' bounds together: a blocked input is read in
+ * place when the tile's positions lie on one row at stride 1 (their inputs VL floats apart); any
+ * other tile (plain input, stride, a tile across rows or images) first gathers its inputs into that
+ * form: inside the work item, for the item's group of output blocks, or, when the layer's tiles are
+ * never read in place and its output blocks form several groups, in one pass before the work items,
+ * so that each tile is gathered once per run. Nothing is lowered; the input is copied whole only
+ * when the convolution pads it. Any kernel size, stride and dilation. Weights are packed per pair
+ * of output blocks when the plan is built. A long reduction into a blocked output runs in slices,
+ * each over all of a work item's tiles, the partial sums kept in the output. Bias, residual (in the
+ * blocked layout) and activation are applied while the tile is in registers or L1.
  */
 final class BlockedConvStep implements Step {
   private static final VectorSpecies<Float> S = Sgemm.S;
@@ -30,6 +31,13 @@ final class BlockedConvStep implements Step {
    * vectors hold 16 floats), five where there are 16 (AVX2).
    */
   static final int TILE = VL >= 16 ? 12 : 5;
+
+  /**
+   * Bytes of one pair of output blocks' weights for a slice of the reduction: reductions longer
+   * than two slices run slice by slice over a chunk's tiles, the slice's weights staying in L1
+   * (ResNet-18's 7×7×512 layers at batch 1: 1.52 to 1.19 ms each on AVX-512).
+   */
+  private static final int SLICE_BYTES = 16 * 1024;
 
   /** Bytes of packed weights a work item keeps hot (its output blocks' weights, in L2). */
   private static final int WEIGHT_BYTES = 192 * 1024;
@@ -66,6 +74,9 @@ final class BlockedConvStep implements Step {
   private final int chunks;
   private final int tilesPerChunk;
   private final int padRows;
+
+  /** Length of the reduction's slices (k when there is one slice). */
+  private final int slice;
 
   /**
    * Whether every tile's inputs are gathered once per run, before the work items (which then read
@@ -162,6 +173,9 @@ final class BlockedConvStep implements Step {
     this.chunks = Math.max(1, Math.min(tiles, (wanted + groups - 1) / groups));
     this.tilesPerChunk = (tiles + chunks - 1) / chunks;
     this.padRows = g.n() * (blockedIn ? g.c() / VL : g.c());
+    // a plain output goes through per-tile scratch, so it cannot hold partial sums between slices
+    int kc = SLICE_BYTES / (2 * VL * Float.BYTES);
+    this.slice = blockedOut && k > 2 * kc ? kc : k;
     this.inPlace = blockedIn && g.sw() == 1;
     // tiles that are never read in place (stride, plain input) and serve several groups
     this.pregather = groups > 1 && !inPlace;
@@ -176,7 +190,7 @@ final class BlockedConvStep implements Step {
             int[] bases = ws.ints(s);
             for (int t = ws.claimItem(); t < tiles; t = ws.claimItem()) {
               inputBases(t, bases);
-              gather(src, bases, ws.sharedX(), t * tileFloats);
+              gather(src, bases, ws.sharedX(), t * tileFloats, 0, k);
             }
           }
         };
@@ -262,76 +276,86 @@ final class BlockedConvStep implements Step {
     int inImage = g.c() * hp * wp;
     int outPlane = g.p() * VL;
     int outImage = blocks * outPlane;
-    // the position of the tile's first output, advanced one position at a time (no divisions)
-    int pos = t0 * TILE;
-    int n = pos / g.p();
-    int local = pos - n * g.p();
-    int oi = local / g.ow();
-    int oj = local - oi * g.ow();
-    for (int t = t0; t < t1; t++) {
-      int count = Math.min(TILE, positions - t * TILE);
-      for (int i = 0; i < TILE; i++) {
-        if (i < count) {
-          bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
-          bases[TILE + i] = n * outImage + local * VL;
-          bases[2 * TILE + i] = n * g.m() * g.p() + local;
-          local++;
-          if (++oj == g.ow()) {
-            oj = 0;
-            if (++oi == g.oh()) {
-              oi = 0;
-              local = 0;
-              n++;
+    // the reduction in slices whose weights stay in L1 while the chunk's tiles pass over them
+    for (int k0 = 0; k0 < k; k0 += slice) {
+      int k1 = Math.min(k, k0 + slice);
+      boolean first = k0 == 0;
+      boolean last = k1 == k;
+      // the position of the tile's first output, advanced one position at a time (no divisions)
+      int pos = t0 * TILE;
+      int n = pos / g.p();
+      int local = pos - n * g.p();
+      int oi = local / g.ow();
+      int oj = local - oi * g.ow();
+      for (int t = t0; t < t1; t++) {
+        int count = Math.min(TILE, positions - t * TILE);
+        for (int i = 0; i < TILE; i++) {
+          if (i < count) {
+            bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
+            bases[TILE + i] = n * outImage + local * VL;
+            bases[2 * TILE + i] = n * g.m() * g.p() + local;
+            local++;
+            if (++oj == g.ow()) {
+              oj = 0;
+              if (++oi == g.oh()) {
+                oi = 0;
+                local = 0;
+                n++;
+              }
             }
+          } else {
+            // past the last position: repeat the last one (read, never stored)
+            bases[i] = bases[i - 1];
+            bases[TILE + i] = bases[TILE + i - 1];
+            bases[2 * TILE + i] = bases[2 * TILE + i - 1];
           }
-        } else {
-          // past the last position: repeat the last one (read, never stored)
-          bases[i] = bases[i - 1];
-          bases[TILE + i] = bases[TILE + i - 1];
-          bases[2 * TILE + i] = bases[2 * TILE + i - 1];
         }
-      }
-      // the kernels read position i's input at x0 + o[kk] + i·VL: in place when the positions lie
-      // VL floats apart in a blocked input (one row, stride 1), otherwise gathered into that form
-      float[] in = src;
-      int x0 = bases[0];
-      int[] o = offs;
-      if (pregather) {
-        in = ws.sharedX();
-        x0 = t * tileFloats;
-        o = gathered;
-      } else {
-        boolean adjacent = inPlace;
-        for (int i = 1; i < TILE && adjacent; i++) {
-          adjacent = bases[i] == bases[0] + i * VL;
-        }
-        if (!adjacent) {
-          in = ws.plane(slot);
-          gather(src, bases, in, 0);
-          x0 = 0;
+        // the kernels read position i's input at x0 + o[kk] + i·VL: in place when the positions
+        // lie VL floats apart in a blocked input (one row, stride 1), otherwise gathered into that
+        // form
+        float[] in = src;
+        int x0 = bases[0];
+        int[] o = offs;
+        if (pregather) {
+          in = ws.sharedX();
+          x0 = t * tileFloats;
           o = gathered;
-        }
-      }
-      for (int pair = pair0; pair < pair1; pair++) {
-        int blk = 2 * pair;
-        int width = blk + 1 < blocks ? 2 : 1;
-        if (blockedOut) {
-          int o0 = blk * outPlane;
-          if (width == 2) {
-            tile2(in, x0, o, bases, count, blk, y, TILE, o0, o0 + outPlane);
-          } else {
-            tile1(in, x0, o, bases, count, blk, y, TILE, o0);
-          }
-          finish(bases, count, blk, width, outPlane);
         } else {
-          // plain output: the tile goes through scratch, then each channel's run of positions
-          float[] scratch = ws.edge(slot);
-          if (width == 2) {
-            tile2(in, x0, o, bases, count, blk, scratch, 3 * TILE, 0, VL);
-          } else {
-            tile1(in, x0, o, bases, count, blk, scratch, 3 * TILE, 0);
+          boolean adjacent = inPlace;
+          for (int i = 1; i < TILE && adjacent; i++) {
+            adjacent = bases[i] == bases[0] + i * VL;
           }
-          finishPlain(scratch, bases, count, blk, width);
+          if (!adjacent) {
+            in = ws.plane(slot);
+            gather(src, bases, in, 0, k0, k1);
+            x0 = 0;
+            o = gathered;
+          }
+        }
+        for (int pair = pair0; pair < pair1; pair++) {
+          int blk = 2 * pair;
+          int width = blk + 1 < blocks ? 2 : 1;
+          if (blockedOut) {
+            int o0 = blk * outPlane;
+            if (width == 2) {
+              tile2(in, x0, o, bases, count, blk, k0, k1, first, y, TILE, o0, o0 + outPlane);
+            } else {
+              tile1(in, x0, o, bases, count, blk, k0, k1, first, y, TILE, o0);
+            }
+            if (last) {
+              finish(bases, count, blk, width, outPlane);
+            }
+          } else {
+            // plain output (one slice): the tile goes through scratch, then each channel's run of
+            // positions
+            float[] scratch = ws.edge(slot);
+            if (width == 2) {
+              tile2(in, x0, o, bases, count, blk, 0, k, true, scratch, 3 * TILE, 0, VL);
+            } else {
+              tile1(in, x0, o, bases, count, blk, 0, k, true, scratch, 3 * TILE, 0);
+            }
+            finishPlain(scratch, bases, count, blk, width);
+          }
         }
       }
     }
@@ -355,16 +379,16 @@ final class BlockedConvStep implements Step {
    * + i·VL}: a blocked input by vectors (VL consecutive kk are adjacent floats), a plain one by
    * floats.
    */
-  private void gather(float[] src, int[] bases, float[] dst, int at) {
+  private void gather(float[] src, int[] bases, float[] dst, int at, int k0, int k1) {
     if (blockedIn) {
-      for (int kk = 0, d = at; kk < k; kk += VL, d += TILE * VL) {
+      for (int kk = k0, d = at + gathered[k0]; kk < k1; kk += VL, d += TILE * VL) {
         int off = offs[kk];
         for (int i = 0; i < TILE; i++) {
           FloatVector.fromArray(S, src, bases[i] + off).intoArray(dst, d + i * VL);
         }
       }
     } else {
-      for (int kk = 0; kk < k; kk++) {
+      for (int kk = k0; kk < k1; kk++) {
         int off = offs[kk];
         int d = at + gathered[kk];
         for (int i = 0; i < TILE; i++) {
@@ -387,24 +411,38 @@ final class BlockedConvStep implements Step {
       int[] bases,
       int count,
       int blk,
+      int k0,
+      int k1,
+      boolean first,
       float[] dst,
       int ob,
       int o0,
       int o1) {
     if (TILE == 12) {
-      tile2Wide(in, x0, o, bases, count, blk, dst, ob, o0, o1);
+      tile2Wide(in, x0, o, bases, count, blk, k0, k1, first, dst, ob, o0, o1);
     } else {
-      tile2Narrow(in, x0, o, bases, count, blk, dst, ob, o0, o1);
+      tile2Narrow(in, x0, o, bases, count, blk, k0, k1, first, dst, ob, o0, o1);
     }
   }
 
   /** {@link #tile2} for the last output block blk alone (when the blocks are odd). */
   private void tile1(
-      float[] in, int x0, int[] o, int[] bases, int count, int blk, float[] dst, int ob, int o0) {
+      float[] in,
+      int x0,
+      int[] o,
+      int[] bases,
+      int count,
+      int blk,
+      int k0,
+      int k1,
+      boolean first,
+      float[] dst,
+      int ob,
+      int o0) {
     if (TILE == 12) {
-      tile1Wide(in, x0, o, bases, count, blk, dst, ob, o0);
+      tile1Wide(in, x0, o, bases, count, blk, k0, k1, first, dst, ob, o0);
     } else {
-      tile1Narrow(in, x0, o, bases, count, blk, dst, ob, o0);
+      tile1Narrow(in, x0, o, bases, count, blk, k0, k1, first, dst, ob, o0);
     }
   }
 
@@ -416,6 +454,9 @@ final class BlockedConvStep implements Step {
       int[] bases,
       int count,
       int blk,
+      int k0,
+      int k1,
+      boolean first,
       float[] dst,
       int ob,
       int o0,
@@ -433,8 +474,21 @@ final class BlockedConvStep implements Step {
     FloatVector c40 = bias0;
     FloatVector c41 = bias1;
     float[] wt = packed;
-    int wi = blk * VL * k;
-    for (int kk = 0; kk < k; kk++, wi += 2 * VL) {
+    if (!first) {
+      // a later slice of the reduction: go on from the partial sums stored
+      c00 = FloatVector.fromArray(S, dst, bases[ob] + o0);
+      c01 = FloatVector.fromArray(S, dst, bases[ob] + o1);
+      c10 = FloatVector.fromArray(S, dst, bases[ob + 1] + o0);
+      c11 = FloatVector.fromArray(S, dst, bases[ob + 1] + o1);
+      c20 = FloatVector.fromArray(S, dst, bases[ob + 2] + o0);
+      c21 = FloatVector.fromArray(S, dst, bases[ob + 2] + o1);
+      c30 = FloatVector.fromArray(S, dst, bases[ob + 3] + o0);
+      c31 = FloatVector.fromArray(S, dst, bases[ob + 3] + o1);
+      c40 = FloatVector.fromArray(S, dst, bases[ob + 4] + o0);
+      c41 = FloatVector.fromArray(S, dst, bases[ob + 4] + o1);
+    }
+    int wi = blk * VL * k + k0 * 2 * VL;
+    for (int kk = k0; kk < k1; kk++, wi += 2 * VL) {
       int b = x0 + o[kk];
       FloatVector w0 = FloatVector.fromArray(S, wt, wi);
       FloatVector w1 = FloatVector.fromArray(S, wt, wi + VL);
@@ -476,7 +530,18 @@ final class BlockedConvStep implements Step {
 
   /** {@link #tile1} with five positions (see {@link #tile2Narrow}). */
   private void tile1Narrow(
-      float[] in, int x0, int[] o, int[] bases, int count, int blk, float[] dst, int ob, int o0) {
+      float[] in,
+      int x0,
+      int[] o,
+      int[] bases,
+      int count,
+      int blk,
+      int k0,
+      int k1,
+      boolean first,
+      float[] dst,
+      int ob,
+      int o0) {
     FloatVector bias0 = FloatVector.fromArray(S, bias, blk * VL);
     FloatVector c0 = bias0;
     FloatVector c1 = bias0;
@@ -484,8 +549,16 @@ final class BlockedConvStep implements Step {
     FloatVector c3 = bias0;
     FloatVector c4 = bias0;
     float[] wt = packed;
-    int wi = blk * VL * k;
-    for (int kk = 0; kk < k; kk++, wi += VL) {
+    if (!first) {
+      // a later slice of the reduction: go on from the partial sums stored
+      c0 = FloatVector.fromArray(S, dst, bases[ob] + o0);
+      c1 = FloatVector.fromArray(S, dst, bases[ob + 1] + o0);
+      c2 = FloatVector.fromArray(S, dst, bases[ob + 2] + o0);
+      c3 = FloatVector.fromArray(S, dst, bases[ob + 3] + o0);
+      c4 = FloatVector.fromArray(S, dst, bases[ob + 4] + o0);
+    }
+    int wi = blk * VL * k + k0 * VL;
+    for (int kk = k0; kk < k1; kk++, wi += VL) {
       int b = x0 + o[kk];
       FloatVector w0 = FloatVector.fromArray(S, wt, wi);
       c0 = FloatVector.broadcast(S, in[b]).fma(w0, c0);
@@ -520,6 +593,9 @@ final class BlockedConvStep implements Step {
       int[] bases,
       int count,
       int blk,
+      int k0,
+      int k1,
+      boolean first,
       float[] dst,
       int ob,
       int o0,
@@ -551,8 +627,35 @@ final class BlockedConvStep implements Step {
     FloatVector c11a = bias0;
     FloatVector c11b = bias1;
     float[] wt = packed;
-    int wi = blk * VL * k;
-    for (int kk = 0; kk < k; kk++, wi += 2 * VL) {
+    if (!first) {
+      // a later slice of the reduction: go on from the partial sums stored
+      c0a = FloatVector.fromArray(S, dst, bases[ob] + o0);
+      c0b = FloatVector.fromArray(S, dst, bases[ob] + o1);
+      c1a = FloatVector.fromArray(S, dst, bases[ob + 1] + o0);
+      c1b = FloatVector.fromArray(S, dst, bases[ob + 1] + o1);
+      c2a = FloatVector.fromArray(S, dst, bases[ob + 2] + o0);
+      c2b = FloatVector.fromArray(S, dst, bases[ob + 2] + o1);
+      c3a = FloatVector.fromArray(S, dst, bases[ob + 3] + o0);
+      c3b = FloatVector.fromArray(S, dst, bases[ob + 3] + o1);
+      c4a = FloatVector.fromArray(S, dst, bases[ob + 4] + o0);
+      c4b = FloatVector.fromArray(S, dst, bases[ob + 4] + o1);
+      c5a = FloatVector.fromArray(S, dst, bases[ob + 5] + o0);
+      c5b = FloatVector.fromArray(S, dst, bases[ob + 5] + o1);
+      c6a = FloatVector.fromArray(S, dst, bases[ob + 6] + o0);
+      c6b = FloatVector.fromArray(S, dst, bases[ob + 6] + o1);
+      c7a = FloatVector.fromArray(S, dst, bases[ob + 7] + o0);
+      c7b = FloatVector.fromArray(S, dst, bases[ob + 7] + o1);
+      c8a = FloatVector.fromArray(S, dst, bases[ob + 8] + o0);
+      c8b = FloatVector.fromArray(S, dst, bases[ob + 8] + o1);
+      c9a = FloatVector.fromArray(S, dst, bases[ob + 9] + o0);
+      c9b = FloatVector.fromArray(S, dst, bases[ob + 9] + o1);
+      c10a = FloatVector.fromArray(S, dst, bases[ob + 10] + o0);
+      c10b = FloatVector.fromArray(S, dst, bases[ob + 10] + o1);
+      c11a = FloatVector.fromArray(S, dst, bases[ob + 11] + o0);
+      c11b = FloatVector.fromArray(S, dst, bases[ob + 11] + o1);
+    }
+    int wi = blk * VL * k + k0 * 2 * VL;
+    for (int kk = k0; kk < k1; kk++, wi += 2 * VL) {
       int b = x0 + o[kk];
       FloatVector w0 = FloatVector.fromArray(S, wt, wi);
       FloatVector w1 = FloatVector.fromArray(S, wt, wi + VL);
@@ -643,7 +746,18 @@ final class BlockedConvStep implements Step {
 
   /** {@link #tile1} with twelve positions (see {@link #tile2Wide}). */
   private void tile1Wide(
-      float[] in, int x0, int[] o, int[] bases, int count, int blk, float[] dst, int ob, int o0) {
+      float[] in,
+      int x0,
+      int[] o,
+      int[] bases,
+      int count,
+      int blk,
+      int k0,
+      int k1,
+      boolean first,
+      float[] dst,
+      int ob,
+      int o0) {
     FloatVector bias0 = FloatVector.fromArray(S, bias, blk * VL);
     FloatVector c0 = bias0;
     FloatVector c1 = bias0;
@@ -658,8 +772,23 @@ final class BlockedConvStep implements Step {
     FloatVector c10 = bias0;
     FloatVector c11 = bias0;
     float[] wt = packed;
-    int wi = blk * VL * k;
-    for (int kk = 0; kk < k; kk++, wi += VL) {
+    if (!first) {
+      // a later slice of the reduction: go on from the partial sums stored
+      c0 = FloatVector.fromArray(S, dst, bases[ob] + o0);
+      c1 = FloatVector.fromArray(S, dst, bases[ob + 1] + o0);
+      c2 = FloatVector.fromArray(S, dst, bases[ob + 2] + o0);
+      c3 = FloatVector.fromArray(S, dst, bases[ob + 3] + o0);
+      c4 = FloatVector.fromArray(S, dst, bases[ob + 4] + o0);
+      c5 = FloatVector.fromArray(S, dst, bases[ob + 5] + o0);
+      c6 = FloatVector.fromArray(S, dst, bases[ob + 6] + o0);
+      c7 = FloatVector.fromArray(S, dst, bases[ob + 7] + o0);
+      c8 = FloatVector.fromArray(S, dst, bases[ob + 8] + o0);
+      c9 = FloatVector.fromArray(S, dst, bases[ob + 9] + o0);
+      c10 = FloatVector.fromArray(S, dst, bases[ob + 10] + o0);
+      c11 = FloatVector.fromArray(S, dst, bases[ob + 11] + o0);
+    }
+    int wi = blk * VL * k + k0 * VL;
+    for (int kk = k0; kk < k1; kk++, wi += VL) {
       int b = x0 + o[kk];
       FloatVector w0 = FloatVector.fromArray(S, wt, wi);
       c0 = FloatVector.broadcast(S, in[b]).fma(w0, c0);

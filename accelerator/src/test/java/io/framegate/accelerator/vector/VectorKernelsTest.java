@@ -156,6 +156,11 @@ class VectorKernelsTest {
     // 3×3 stride 2 whose output-block pairs each fill the weight budget (two groups): the tiles
     // are gathered once per run for both, the last one partial
     "2, 176, 11, 11, 32, 3, 2, 1, 1, 1, 2, true, true",
+    // reductions longer than two slices (k = 1584 and 720): slice by slice over pre-gathered tiles
+    // (64 outputs: two groups or more), and over tiles read in place or gathered a slice at a time
+    // with an odd last output block on 16-float vectors, residual, ReLU
+    "2, 176, 11, 11, 64, 3, 2, 1, 1, 1, 2, true, true",
+    "2, 80, 9, 13, 48, 3, 1, 1, 1, 1, 1, true, true",
     // 1×1 stride 2 over a batch of 3 (tiles of positions across rows and images), 5 output
     // blocks on 8-float vectors (an odd last block), residual, ReLU
     "3, 16, 9, 11, 40, 1, 2, 0, 1, 1, 1, true, true",
