@@ -177,8 +177,9 @@ final class BlockedConvStep implements Step {
     int kc = SLICE_BYTES / (2 * VL * Float.BYTES);
     this.slice = blockedOut && k > 2 * kc ? kc : k;
     this.inPlace = blockedIn && g.sw() == 1;
-    // tiles that are never read in place (stride, plain input) and serve several groups
-    this.pregather = groups > 1 && !inPlace;
+    // tiles that serve several groups and are never, or seldom, read in place: stride, plain
+    // input, or rows shorter than two tiles (most tiles then span two rows)
+    this.pregather = groups > 1 && (!inPlace || g.ow() < 2 * TILE);
     if (pregather) {
       ws.requireSharedX(tiles * tileFloats);
     }

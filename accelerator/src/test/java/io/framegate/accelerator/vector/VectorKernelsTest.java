@@ -161,6 +161,9 @@ class VectorKernelsTest {
     // with an odd last output block on 16-float vectors, residual, ReLU
     "2, 176, 11, 11, 64, 3, 2, 1, 1, 1, 2, true, true",
     "2, 80, 9, 13, 48, 3, 1, 1, 1, 1, 1, true, true",
+    // 7×7 maps: rows shorter than two tiles, so the tiles are gathered once per run for the output
+    // groups
+    "1, 64, 7, 7, 128, 3, 1, 1, 1, 1, 1, true, true",
     // 1×1 stride 2 over a batch of 3 (tiles of positions across rows and images), 5 output
     // blocks on 8-float vectors (an odd last block), residual, ReLU
     "3, 16, 9, 11, 40, 1, 2, 0, 1, 1, 1, true, true",
