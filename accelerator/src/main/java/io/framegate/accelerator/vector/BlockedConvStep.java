@@ -389,7 +389,15 @@ final class BlockedConvStep implements Step {
         }
       }
     } else {
-      for (int kk = k0; kk < k1; kk++) {
+      // VL consecutive kk of one position at a time, by a vector gather through the offsets
+      int kk = k0;
+      for (; kk + VL <= k1; kk += VL) {
+        int d = at + gathered[kk];
+        for (int i = 0; i < TILE; i++) {
+          FloatVector.fromArray(S, src, bases[i], offs, kk).intoArray(dst, d + i * VL);
+        }
+      }
+      for (; kk < k1; kk++) {
         int off = offs[kk];
         int d = at + gathered[kk];
         for (int i = 0; i < TILE; i++) {
