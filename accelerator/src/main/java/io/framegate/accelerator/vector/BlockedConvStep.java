@@ -4,6 +4,7 @@ import io.framegate.accelerator.kernel.Activation;
 import io.framegate.accelerator.op.Loops;
 import io.framegate.accelerator.op.Step;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -92,6 +93,9 @@ final class BlockedConvStep implements Step {
    */
   private final boolean inPlace;
 
+  /** Offset of each position's row in a tile stored to scratch ({@code [position][2·VL]}). */
+  private final int[] columns = new int[VL];
+
   private final Loops.Range padBody;
   private final Loops.Range gatherBody;
   private final Loops.Range body;
@@ -101,7 +105,7 @@ final class BlockedConvStep implements Step {
    * @param w weights M×C×KH×KW
    * @param bias M values or null
    * @param res residual with the output's shape and layout, or null
-   * @param blockedOut whether y (and res) are blocked or plain
+   * @param blockedOut whether y (and res) are blocked (M a multiple of VL) or plain (any M)
    */
   BlockedConvStep(
       ConvGeometry g,
@@ -116,7 +120,9 @@ final class BlockedConvStep implements Step {
       float p,
       float q,
       Workspace ws) {
-    if (g.groups() != 1 || !Blocked.fits(g.m()) || (blockedIn && !Blocked.fits(g.c()))) {
+    if (g.groups() != 1
+        || (blockedOut && !Blocked.fits(g.m()))
+        || (blockedIn && !Blocked.fits(g.c()))) {
       throw new IllegalArgumentException("not a blocked convolution: " + g);
     }
     this.g = g;
@@ -130,8 +136,12 @@ final class BlockedConvStep implements Step {
     this.q = q;
     this.ws = ws;
     this.k = g.k();
-    this.blocks = g.m() / VL;
-    this.bias = bias != null ? bias : new float[g.m()];
+    // a plain output may have any number of channels: the last block is then zero-padded
+    this.blocks = (g.m() + VL - 1) / VL;
+    this.bias = new float[blocks * VL];
+    if (bias != null) {
+      System.arraycopy(bias, 0, this.bias, 0, g.m());
+    }
     // the padded input covers every tap of every output position
     int needH = (g.oh() - 1) * g.sh() + (g.kh() - 1) * g.dh() + 1;
     int needW = (g.ow() - 1) * g.sw() + (g.kw() - 1) * g.dw() + 1;
@@ -183,6 +193,9 @@ final class BlockedConvStep implements Step {
     if (pregather) {
       ws.requireSharedX(tiles * tileFloats);
     }
+    for (int i = 0; i < Math.min(TILE, VL); i++) {
+      columns[i] = i * 2 * VL;
+    }
     this.padBody = (lo, hi) -> pad(lo, hi);
     this.gatherBody =
         (lo, hi) -> {
@@ -215,14 +228,14 @@ final class BlockedConvStep implements Step {
    * are odd), row kk holding ONNX's column {@code order[kk]} (ONNX's kk = (c·KH + a)·KW + b).
    */
   private static float[] pack(float[] w, int m, int k, int[] order) {
-    float[] out = new float[m * k];
-    int blocks = m / VL;
+    int blocks = (m + VL - 1) / VL;
+    float[] out = new float[blocks * VL * k];
     for (int blk = 0; blk < blocks; blk++) {
       int pair = blk / 2;
       boolean single = pair * 2 + 1 == blocks;
       int width = single ? VL : 2 * VL;
       int base = pair * 2 * VL * k + (blk % 2) * VL;
-      for (int lane = 0; lane < VL; lane++) {
+      for (int lane = 0; lane < VL && blk * VL + lane < m; lane++) {
         int oc = blk * VL + lane;
         for (int kk = 0; kk < k; kk++) {
           out[base + kk * width + lane] = w[oc * k + order[kk]];
@@ -855,6 +868,31 @@ final class BlockedConvStep implements Step {
    */
   private void finishPlain(float[] t, int[] bases, int count, int blk, int width) {
     int plane = g.p();
+    int start = bases[2 * TILE];
+    if (TILE == 12 && bases[2 * TILE + count - 1] == start + count - 1) {
+      // the positions are one run of each channel's plane: a channel's column of the tile is
+      // gathered into a vector, completed and stored with a mask of the run's length (AVX-512)
+      VectorMask<Float> run = S.indexInRange(0, count);
+      boolean vector = Sgemm.vectorActivation(act);
+      for (int b = 0; b < width; b++) {
+        for (int lane = 0; lane < VL && (blk + b) * VL + lane < g.m(); lane++) {
+          int at = start + ((blk + b) * VL + lane) * plane;
+          FloatVector v = FloatVector.fromArray(S, t, b * VL + lane, columns, 0, run);
+          if (res != null) {
+            v = v.add(FloatVector.fromArray(S, res, at, run));
+          }
+          if (vector) {
+            Sgemm.activate(v, act, p, q).intoArray(y, at, run);
+          } else {
+            v.intoArray(y, at, run);
+            for (int i = at; i < at + count; i++) {
+              y[i] = Activation.apply(act, y[i], p, q);
+            }
+          }
+        }
+      }
+      return;
+    }
     if (res == null && (act == Activation.NONE || Sgemm.vectorActivation(act))) {
       // no residual: the activation runs on the tile's vectors, and the transposition only copies
       if (act != Activation.NONE) {
@@ -866,7 +904,7 @@ final class BlockedConvStep implements Step {
         }
       }
       for (int b = 0; b < width; b++) {
-        for (int lane = 0; lane < VL; lane++) {
+        for (int lane = 0; lane < VL && (blk + b) * VL + lane < g.m(); lane++) {
           int from = b * VL + lane;
           int channel = ((blk + b) * VL + lane) * plane;
           for (int i = 0; i < count; i++) {
@@ -877,7 +915,7 @@ final class BlockedConvStep implements Step {
       return;
     }
     for (int b = 0; b < width; b++) {
-      for (int lane = 0; lane < VL; lane++) {
+      for (int lane = 0; lane < VL && (blk + b) * VL + lane < g.m(); lane++) {
         int c = (blk + b) * VL + lane;
         int from = b * VL + lane;
         for (int i = 0; i < count; i++) {

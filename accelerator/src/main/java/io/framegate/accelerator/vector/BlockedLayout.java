@@ -175,8 +175,9 @@ final class BlockedLayout {
     if (depthwise) {
       return Blocked.fits(x[1]) ? Kind.BLOCKED : Kind.PLAIN;
     }
-    // direct and Winograd convolutions read and write either layout in place
-    return group != 1 || !Blocked.fits(w[0]) ? Kind.PLAIN : Kind.BLOCKED;
+    // direct and Winograd convolutions read and write either layout in place (an output whose
+    // channels do not fill whole vectors is not a candidate, so it stays plain)
+    return group != 1 ? Kind.PLAIN : Kind.BLOCKED;
   }
 
   /** Concatenating whole channel blocks of 4-D tensors moves the same bytes in both layouts. */

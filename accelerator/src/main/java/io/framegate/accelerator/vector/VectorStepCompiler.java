@@ -195,19 +195,21 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     float pp = p;
     float qq = q;
     boolean xBlocked = blocked.contains(ctx.node().input(0));
-    if (!g.depthwise() && g.groups() == 1 && Blocked.fits(g.m()) && ctx.shape(0).length == 4) {
+    String yName = ctx.node().outputs().get(0);
+    boolean yBlocked = blocked.contains(yName);
+    if (!g.depthwise() && g.groups() == 1 && ctx.shape(0).length == 4) {
       // Winograd and the direct convolution read x in place and write y in whichever layout each
-      // is stored in; the direct one is faster than lowering even between plain tensors
-      String yName = ctx.node().outputs().get(0);
-      boolean yBlocked = blocked.contains(yName);
+      // is stored in; the direct one is faster than lowering even between plain tensors, and
+      // writes a plain output of any channel count (MobileNetV2's 24 on 16-float vectors)
       float[] res = hasRes ? in[3] : null;
       List<LayoutStep.Copy> before = new ArrayList<>();
       if (hasRes && blocked.contains(ctx.node().input(3)) != yBlocked && spatial(ctx.shape(3))) {
         res = ws.layout(1);
         before.add(copy(in[3], res, ctx.shape(3), yBlocked));
       }
+      // (Winograd writes a plain output of any channel count from a plain input only)
       Step step =
-          WinogradStep.suits(g)
+          WinogradStep.suits(g) && (Blocked.fits(g.m()) || !xBlocked)
               ? new WinogradStep(
                   g,
                   WinogradStep.tileFor(g),

@@ -161,6 +161,10 @@ class VectorKernelsTest {
     // with an odd last output block on 16-float vectors, residual, ReLU
     "2, 176, 11, 11, 64, 3, 2, 1, 1, 1, 2, true, true",
     "2, 80, 9, 13, 48, 3, 1, 1, 1, 1, 1, true, true",
+    // MobileNetV2's 1×1 projection to 24 channels (not whole 16-float blocks: plain output only)
+    // with a residual, and 40 channels with clip from a 3×3
+    "2, 48, 9, 7, 24, 1, 1, 0, 1, 1, 0, true, true",
+    "1, 16, 8, 9, 40, 3, 1, 1, 1, 1, 2, false, false",
     // 7×7 maps: rows shorter than two tiles, so the tiles are gathered once per run for the output
     // groups
     "1, 64, 7, 7, 128, 3, 1, 1, 1, 1, 1, true, true",
@@ -251,23 +255,28 @@ class VectorKernelsTest {
         }
       }
     }
-    if (groups == 1 && Blocked.fits(m)) {
-      // the direct convolution writes the blocked layout; read back through a plain copy
-      float[] resB = hasRes ? Blocked.blocked(res, n, m, oh * ow) : null;
-      float[] gotB = new float[size];
-      Step plainIn = new BlockedConvStep(g, x, false, wt, bias, resB, gotB, true, act, p, q, ws);
-      steps.put("direct, plain to blocked", blockedOut(plainIn, gotB, got, n, m, oh * ow));
+    if (groups == 1) {
+      // a plain output takes any channel count (the last block zero-padded); the blocked layout
+      // needs whole blocks, and is read back through a plain copy
       steps.put(
           "direct, plain to plain",
           new BlockedConvStep(g, x, false, wt, bias, res, got, false, act, p, q, ws));
-      if (Blocked.fits(c)) {
-        float[] xB = Blocked.blocked(x, n, c, h * w);
-        Step blockedIn =
-            new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, true, act, p, q, ws);
-        steps.put("direct, blocked to blocked", blockedOut(blockedIn, gotB, got, n, m, oh * ow));
+      float[] xB = Blocked.fits(c) ? Blocked.blocked(x, n, c, h * w) : null;
+      if (xB != null) {
         steps.put(
             "direct, blocked to plain",
             new BlockedConvStep(g, xB, true, wt, bias, res, got, false, act, p, q, ws));
+      }
+      if (Blocked.fits(m)) {
+        float[] resB = hasRes ? Blocked.blocked(res, n, m, oh * ow) : null;
+        float[] gotB = new float[size];
+        Step plainIn = new BlockedConvStep(g, x, false, wt, bias, resB, gotB, true, act, p, q, ws);
+        steps.put("direct, plain to blocked", blockedOut(plainIn, gotB, got, n, m, oh * ow));
+        if (xB != null) {
+          Step blockedIn =
+              new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, true, act, p, q, ws);
+          steps.put("direct, blocked to blocked", blockedOut(blockedIn, gotB, got, n, m, oh * ow));
+        }
       }
     }
     for (Map.Entry<String, Step> e : steps.entrySet()) {
