@@ -40,6 +40,12 @@ final class BlockedConvStep implements Step {
    */
   private static final int SLICE_BYTES = 16 * 1024;
 
+  /**
+   * Reductions up to this length finish a tile in registers (see {@link #clampEpilogue}); longer
+   * ones gain nothing measurable from it.
+   */
+  private static final int SHORT = 512;
+
   /** Bytes of packed weights a work item keeps hot (its output blocks' weights, in L2). */
   private static final int WEIGHT_BYTES = 192 * 1024;
 
@@ -55,6 +61,15 @@ final class BlockedConvStep implements Step {
   private final float p;
   private final float q;
   private final Workspace ws;
+
+  /**
+   * Whether the kernels finish a blocked output themselves (no residual; no activation, or ReLU or
+   * Clip as a clamp to [clampLo, clampHi]) rather than {@link #finish} from memory afterwards.
+   */
+  private final boolean clampEpilogue;
+
+  private final float clampLo;
+  private final float clampHi;
 
   /** Input offset of each (channel, tap) pair kk relative to a position's base. */
   private final int[] offs;
@@ -135,6 +150,13 @@ final class BlockedConvStep implements Step {
     this.p = p;
     this.q = q;
     this.ws = ws;
+    this.clampEpilogue =
+        res == null
+            && g.k() <= SHORT
+            && (act == Activation.NONE || act == Activation.RELU || act == Activation.CLIP);
+    this.clampLo =
+        act == Activation.RELU ? 0f : act == Activation.CLIP ? p : Float.NEGATIVE_INFINITY;
+    this.clampHi = act == Activation.CLIP ? q : Float.POSITIVE_INFINITY;
     this.k = g.k();
     // a plain output may have any number of channels: the last block is then zero-padded
     this.blocks = (g.m() + VL - 1) / VL;
@@ -351,12 +373,27 @@ final class BlockedConvStep implements Step {
           int width = blk + 1 < blocks ? 2 : 1;
           if (blockedOut) {
             int o0 = blk * outPlane;
+            boolean epilogue = last && clampEpilogue;
             if (width == 2) {
-              tile2(in, x0, o, bases, count, blk, k0, k1, first, y, TILE, o0, o0 + outPlane);
+              tile2(
+                  in,
+                  x0,
+                  o,
+                  bases,
+                  count,
+                  blk,
+                  k0,
+                  k1,
+                  first,
+                  epilogue,
+                  y,
+                  TILE,
+                  o0,
+                  o0 + outPlane);
             } else {
-              tile1(in, x0, o, bases, count, blk, k0, k1, first, y, TILE, o0);
+              tile1(in, x0, o, bases, count, blk, k0, k1, first, epilogue, y, TILE, o0);
             }
-            if (last) {
+            if (last && !clampEpilogue) {
               finish(bases, count, blk, width, outPlane);
             }
           } else {
@@ -364,9 +401,9 @@ final class BlockedConvStep implements Step {
             // positions
             float[] scratch = ws.edge(slot);
             if (width == 2) {
-              tile2(in, x0, o, bases, count, blk, 0, k, true, scratch, 3 * TILE, 0, VL);
+              tile2(in, x0, o, bases, count, blk, 0, k, true, false, scratch, 3 * TILE, 0, VL);
             } else {
-              tile1(in, x0, o, bases, count, blk, 0, k, true, scratch, 3 * TILE, 0);
+              tile1(in, x0, o, bases, count, blk, 0, k, true, false, scratch, 3 * TILE, 0);
             }
             finishPlain(scratch, bases, count, blk, width);
           }
@@ -436,14 +473,15 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
+      boolean epilogue,
       float[] dst,
       int ob,
       int o0,
       int o1) {
     if (TILE == 12) {
-      tile2Wide(in, x0, o, bases, count, blk, k0, k1, first, dst, ob, o0, o1);
+      tile2Wide(in, x0, o, bases, count, blk, k0, k1, first, epilogue, dst, ob, o0, o1);
     } else {
-      tile2Narrow(in, x0, o, bases, count, blk, k0, k1, first, dst, ob, o0, o1);
+      tile2Narrow(in, x0, o, bases, count, blk, k0, k1, first, epilogue, dst, ob, o0, o1);
     }
   }
 
@@ -458,13 +496,14 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
+      boolean epilogue,
       float[] dst,
       int ob,
       int o0) {
     if (TILE == 12) {
-      tile1Wide(in, x0, o, bases, count, blk, k0, k1, first, dst, ob, o0);
+      tile1Wide(in, x0, o, bases, count, blk, k0, k1, first, epilogue, dst, ob, o0);
     } else {
-      tile1Narrow(in, x0, o, bases, count, blk, k0, k1, first, dst, ob, o0);
+      tile1Narrow(in, x0, o, bases, count, blk, k0, k1, first, epilogue, dst, ob, o0);
     }
   }
 
@@ -479,6 +518,7 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
+      boolean epilogue,
       float[] dst,
       int ob,
       int o0,
@@ -530,6 +570,23 @@ final class BlockedConvStep implements Step {
       c40 = v.fma(w0, c40);
       c41 = v.fma(w1, c41);
     }
+    if (epilogue) {
+      // a clamping activation while the tile is in registers
+      if (act != Activation.NONE) {
+        FloatVector lo = FloatVector.broadcast(S, clampLo);
+        FloatVector hi = FloatVector.broadcast(S, clampHi);
+        c00 = c00.max(lo).min(hi);
+        c01 = c01.max(lo).min(hi);
+        c10 = c10.max(lo).min(hi);
+        c11 = c11.max(lo).min(hi);
+        c20 = c20.max(lo).min(hi);
+        c21 = c21.max(lo).min(hi);
+        c30 = c30.max(lo).min(hi);
+        c31 = c31.max(lo).min(hi);
+        c40 = c40.max(lo).min(hi);
+        c41 = c41.max(lo).min(hi);
+      }
+    }
     c00.intoArray(dst, bases[ob] + o0);
     c01.intoArray(dst, bases[ob] + o1);
     if (count > 1) {
@@ -561,6 +618,7 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
+      boolean epilogue,
       float[] dst,
       int ob,
       int o0) {
@@ -588,6 +646,18 @@ final class BlockedConvStep implements Step {
       c2 = FloatVector.broadcast(S, in[b + 2 * VL]).fma(w0, c2);
       c3 = FloatVector.broadcast(S, in[b + 3 * VL]).fma(w0, c3);
       c4 = FloatVector.broadcast(S, in[b + 4 * VL]).fma(w0, c4);
+    }
+    if (epilogue) {
+      // a clamping activation while the tile is in registers
+      if (act != Activation.NONE) {
+        FloatVector lo = FloatVector.broadcast(S, clampLo);
+        FloatVector hi = FloatVector.broadcast(S, clampHi);
+        c0 = c0.max(lo).min(hi);
+        c1 = c1.max(lo).min(hi);
+        c2 = c2.max(lo).min(hi);
+        c3 = c3.max(lo).min(hi);
+        c4 = c4.max(lo).min(hi);
+      }
     }
     c0.intoArray(dst, bases[ob] + o0);
     if (count > 1) {
@@ -618,6 +688,7 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
+      boolean epilogue,
       float[] dst,
       int ob,
       int o0,
@@ -718,6 +789,37 @@ final class BlockedConvStep implements Step {
       c11a = v.fma(w0, c11a);
       c11b = v.fma(w1, c11b);
     }
+    if (epilogue) {
+      // a clamping activation while the tile is in registers
+      if (act != Activation.NONE) {
+        FloatVector lo = FloatVector.broadcast(S, clampLo);
+        FloatVector hi = FloatVector.broadcast(S, clampHi);
+        c0a = c0a.max(lo).min(hi);
+        c0b = c0b.max(lo).min(hi);
+        c1a = c1a.max(lo).min(hi);
+        c1b = c1b.max(lo).min(hi);
+        c2a = c2a.max(lo).min(hi);
+        c2b = c2b.max(lo).min(hi);
+        c3a = c3a.max(lo).min(hi);
+        c3b = c3b.max(lo).min(hi);
+        c4a = c4a.max(lo).min(hi);
+        c4b = c4b.max(lo).min(hi);
+        c5a = c5a.max(lo).min(hi);
+        c5b = c5b.max(lo).min(hi);
+        c6a = c6a.max(lo).min(hi);
+        c6b = c6b.max(lo).min(hi);
+        c7a = c7a.max(lo).min(hi);
+        c7b = c7b.max(lo).min(hi);
+        c8a = c8a.max(lo).min(hi);
+        c8b = c8b.max(lo).min(hi);
+        c9a = c9a.max(lo).min(hi);
+        c9b = c9b.max(lo).min(hi);
+        c10a = c10a.max(lo).min(hi);
+        c10b = c10b.max(lo).min(hi);
+        c11a = c11a.max(lo).min(hi);
+        c11b = c11b.max(lo).min(hi);
+      }
+    }
     c0a.intoArray(dst, bases[ob] + o0);
     c0b.intoArray(dst, bases[ob] + o1);
     if (count > 1) {
@@ -777,6 +879,7 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
+      boolean epilogue,
       float[] dst,
       int ob,
       int o0) {
@@ -825,6 +928,25 @@ final class BlockedConvStep implements Step {
       c9 = FloatVector.broadcast(S, in[b + 9 * VL]).fma(w0, c9);
       c10 = FloatVector.broadcast(S, in[b + 10 * VL]).fma(w0, c10);
       c11 = FloatVector.broadcast(S, in[b + 11 * VL]).fma(w0, c11);
+    }
+    if (epilogue) {
+      // a clamping activation while the tile is in registers
+      if (act != Activation.NONE) {
+        FloatVector lo = FloatVector.broadcast(S, clampLo);
+        FloatVector hi = FloatVector.broadcast(S, clampHi);
+        c0 = c0.max(lo).min(hi);
+        c1 = c1.max(lo).min(hi);
+        c2 = c2.max(lo).min(hi);
+        c3 = c3.max(lo).min(hi);
+        c4 = c4.max(lo).min(hi);
+        c5 = c5.max(lo).min(hi);
+        c6 = c6.max(lo).min(hi);
+        c7 = c7.max(lo).min(hi);
+        c8 = c8.max(lo).min(hi);
+        c9 = c9.max(lo).min(hi);
+        c10 = c10.max(lo).min(hi);
+        c11 = c11.max(lo).min(hi);
+      }
     }
     c0.intoArray(dst, bases[ob] + o0);
     if (count > 1) {

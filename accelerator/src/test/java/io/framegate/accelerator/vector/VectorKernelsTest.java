@@ -165,6 +165,10 @@ class VectorKernelsTest {
     // with a residual, and 40 channels with clip from a 3×3
     "2, 48, 9, 7, 24, 1, 1, 0, 1, 1, 0, true, true",
     "1, 16, 8, 9, 40, 3, 1, 1, 1, 1, 2, false, false",
+    // short reductions without a residual: ReLU and Clip applied in the kernels' registers (two
+    // output-block pairs; three blocks on 16-float vectors, the last alone)
+    "2, 24, 10, 9, 64, 1, 1, 0, 1, 1, 1, true, false",
+    "1, 32, 6, 11, 48, 3, 1, 1, 1, 1, 2, true, false",
     // 7×7 maps: rows shorter than two tiles, so the tiles are gathered once per run for the output
     // groups
     "1, 64, 7, 7, 128, 3, 1, 1, 1, 1, 1, true, true",
