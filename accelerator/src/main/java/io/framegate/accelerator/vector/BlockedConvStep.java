@@ -210,8 +210,9 @@ final class BlockedConvStep implements Step {
     this.slice = blockedOut && k > 2 * kc ? kc : k;
     this.inPlace = blockedIn && g.sw() == 1;
     // tiles that serve several groups and are never, or seldom, read in place: stride, plain
-    // input, or rows shorter than two tiles (most tiles then span two rows)
-    this.pregather = groups > 1 && (!inPlace || g.ow() < 2 * TILE);
+    // input, or rows shorter than two tiles (most tiles then span two rows) unless one row's
+    // inputs continue where the last one's end (1×1, no padding: tiles across rows are in place)
+    this.pregather = groups > 1 && (!inPlace || (g.ow() < 2 * TILE && wp != g.ow()));
     if (pregather) {
       ws.requireSharedX(tiles * tileFloats);
     }
