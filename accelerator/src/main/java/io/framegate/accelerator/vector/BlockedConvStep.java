@@ -46,6 +46,9 @@ final class BlockedConvStep implements Step {
    */
   private static final int SHORT = 512;
 
+  /** Bytes of a layer's (gathered) inputs above which they are read once per slice of weights. */
+  private static final long INPUT_BYTES = 2L << 20;
+
   /** Bytes of packed weights a work item keeps hot (its output blocks' weights, in L2). */
   private static final int WEIGHT_BYTES = 192 * 1024;
 
@@ -198,16 +201,21 @@ final class BlockedConvStep implements Step {
     }
     this.positions = g.n() * g.p();
     this.tiles = (positions + TILE - 1) / TILE;
+    // a plain output goes through per-tile scratch, so it cannot hold partial sums between slices
+    int kc = SLICE_BYTES / (2 * VL * Float.BYTES);
+    this.slice = blockedOut && k > 2 * kc ? kc : k;
+    // the output blocks whose weights a work item keeps hot: their whole reduction's, or, when
+    // the layer's inputs are more than L2 holds (each group reads them all) and it is sliced, a
+    // slice's, so that each slice of a tile's input is read once for more blocks
     int pairs = (blocks + 1) / 2;
-    this.pairsPerGroup = Math.max(1, Math.min(pairs, WEIGHT_BYTES / (k * 2 * VL * 4)));
+    boolean bigInput = (long) k * positions * Float.BYTES > INPUT_BYTES;
+    int hot = slice < k && bigInput ? slice : k;
+    this.pairsPerGroup = Math.max(1, Math.min(pairs, WEIGHT_BYTES / (hot * 2 * VL * 4)));
     this.groups = (pairs + pairsPerGroup - 1) / pairsPerGroup;
     int wanted = ws.slots() == 1 ? 1 : 4 * ws.slots();
     this.chunks = Math.max(1, Math.min(tiles, (wanted + groups - 1) / groups));
     this.tilesPerChunk = (tiles + chunks - 1) / chunks;
     this.padRows = g.n() * (blockedIn ? g.c() / VL : g.c());
-    // a plain output goes through per-tile scratch, so it cannot hold partial sums between slices
-    int kc = SLICE_BYTES / (2 * VL * Float.BYTES);
-    this.slice = blockedOut && k > 2 * kc ? kc : k;
     this.inPlace = blockedIn && g.sw() == 1;
     // tiles that serve several groups and are never, or seldom, read in place: stride, plain
     // input, or rows shorter than two tiles (most tiles then span two rows) unless one row's

@@ -165,6 +165,8 @@ class VectorKernelsTest {
     // with a residual, and 40 channels with clip from a 3×3
     "2, 48, 9, 7, 24, 1, 1, 0, 1, 1, 0, true, true",
     "1, 16, 8, 9, 40, 3, 1, 1, 1, 1, 2, false, false",
+    // inputs of more than 2 MiB (k = 1152, 484 positions): all output blocks share each slice
+    "1, 128, 22, 22, 64, 3, 1, 1, 1, 1, 1, true, true",
     // 1×1 over 7-wide rows with output groups (k = 1600): tiles across rows read in place
     "1, 1600, 5, 7, 64, 1, 1, 0, 1, 1, 1, true, true",
     // short reductions without a residual: ReLU and Clip applied in the kernels' registers (two
