@@ -174,7 +174,9 @@ final class BlockedConvStep implements Step {
     this.hp = padded ? Math.max(g.h() + g.ph(), needH) : g.h();
     this.wp = padded ? Math.max(g.w() + g.pw(), needW) : g.w();
     this.unit = blockedIn ? VL : 1;
-    this.offs = new int[k];
+    // whole vectors of offsets: a plain input's gather reads VL of them at a time, the ones past
+    // k reading the position's first input (stored past the reduction, never multiplied)
+    this.offs = new int[(k + VL - 1) / VL * VL];
     this.gathered = new int[k];
     int plane = hp * wp;
     // the order the reduction reads (channel, tap) pairs in: ONNX's for a plain input; for a
@@ -449,18 +451,10 @@ final class BlockedConvStep implements Step {
       }
     } else {
       // VL consecutive kk of one position at a time, by a vector gather through the offsets
-      int kk = k0;
-      for (; kk + VL <= k1; kk += VL) {
+      for (int kk = k0; kk < k1; kk += VL) {
         int d = at + gathered[kk];
         for (int i = 0; i < TILE; i++) {
           FloatVector.fromArray(S, src, bases[i], offs, kk).intoArray(dst, d + i * VL);
-        }
-      }
-      for (; kk < k1; kk++) {
-        int off = offs[kk];
-        int d = at + gathered[kk];
-        for (int i = 0; i < TILE; i++) {
-          dst[d + i * VL] = src[bases[i] + off];
         }
       }
     }
