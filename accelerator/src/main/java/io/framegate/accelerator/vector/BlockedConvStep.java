@@ -12,16 +12,17 @@ import jdk.incubator.vector.VectorSpecies;
  * of {@link #TILE} output positions × two blocks of VL output channels accumulates {@code Σ_kk
  * x(pos, kk) · W(kk)[block]} over every (input channel, tap) pair kk, broadcasting one input value
  * per position against two weight vectors. The kernel reads position i's value at one index plus
- * {@code i·VL}, so that the JIT checks the five reads' bounds together: a blocked input is read in
- * place when the tile's positions lie on one row at stride 1 (their inputs VL floats apart); any
- * other tile (plain input, stride, a tile across rows or images) first gathers its inputs into that
- * form: inside the work item, for the item's group of output blocks, or, when the layer's tiles are
- * never read in place and its output blocks form several groups, in one pass before the work items,
- * so that each tile is gathered once per run. Nothing is lowered; the input is copied whole only
- * when the convolution pads it. Any kernel size, stride and dilation. Weights are packed per pair
+ * {@code i·VL}, so that the JIT checks the tile's reads' bounds together: a blocked input is read
+ * in place when the tile's inputs lie VL floats apart (one row at stride 1, or across rows when
+ * each row's inputs continue the last one's); any other tile (plain input, stride, a tile across
+ * rows or images) first gathers its inputs into that form: inside the work item, for the item's
+ * group of output blocks, or, when the layer's tiles are seldom read in place and its output blocks
+ * form several groups, in one pass before the work items, so that each tile is gathered once per
+ * run. Nothing is lowered; the input is copied whole only when the convolution pads it. Any kernel
+ * size, stride and dilation; a plain output may have any channel count. Weights are packed per pair
  * of output blocks when the plan is built. A long reduction into a blocked output runs in slices,
  * each over all of a work item's tiles, the partial sums kept in the output. Bias, residual (in the
- * blocked layout) and activation are applied while the tile is in registers or L1.
+ * output's layout) and activation are applied while the tile is in registers or L1.
  */
 final class BlockedConvStep implements Step {
   private static final VectorSpecies<Float> S = Sgemm.S;
