@@ -47,8 +47,11 @@ final class BlockedConvStep implements Step {
    */
   private static final int SHORT = 512;
 
-  /** Bytes of a layer's (gathered) inputs above which they are read once per slice of weights. */
-  private static final long INPUT_BYTES = 2L << 20;
+  /**
+   * About what one core's L2 holds: a layer's (gathered) inputs above it are read once per slice of
+   * weights, and its weights above it are touched one slice ahead.
+   */
+  private static final long L2_BYTES = 2L << 20;
 
   /** Bytes of packed weights a work item keeps hot (its output blocks' weights, in L2). */
   private static final int WEIGHT_BYTES = 192 * 1024;
@@ -114,6 +117,15 @@ final class BlockedConvStep implements Step {
 
   /** Offset of each position's row in a tile stored to scratch ({@code [position][2·VL]}). */
   private final int[] columns = new int[VL];
+
+  /**
+   * Whether the layer's weights are more than L2 holds, so that each slice's come from farther
+   * away: they are then touched one slice ahead (see {@link #work}).
+   */
+  private final boolean touchWeights;
+
+  /** Where the weight touches' sum goes, so that the JIT keeps their loads. */
+  private float sink;
 
   private final Loops.Range padBody;
   private final Loops.Range gatherBody;
@@ -197,6 +209,7 @@ final class BlockedConvStep implements Step {
       }
     }
     this.packed = pack(w, g.m(), k, order);
+    this.touchWeights = (long) packed.length * Float.BYTES > L2_BYTES;
     this.tileFloats = (k + VL - 1) / VL * TILE * VL;
     ws.requirePlane(tileFloats);
     if (padded) {
@@ -211,7 +224,7 @@ final class BlockedConvStep implements Step {
     // the layer's inputs are more than L2 holds (each group reads them all) and it is sliced, a
     // slice's, so that each slice of a tile's input is read once for more blocks
     int pairs = (blocks + 1) / 2;
-    boolean bigInput = (long) k * positions * Float.BYTES > INPUT_BYTES;
+    boolean bigInput = (long) k * positions * Float.BYTES > L2_BYTES;
     int hot = slice < k && bigInput ? slice : k;
     this.pairsPerGroup = Math.max(1, Math.min(pairs, WEIGHT_BYTES / (hot * 2 * VL * 4)));
     this.groups = (pairs + pairsPerGroup - 1) / pairsPerGroup;
@@ -336,6 +349,20 @@ final class BlockedConvStep implements Step {
       int oi = local / g.ow();
       int oj = local - oi * g.ow();
       for (int t = t0; t < t1; t++) {
+        if (touchWeights && t == t1 - 1 && k1 < k && t1 - t0 > 1) {
+          // the next slice's weights, one float a cache line, while this slice's last tile runs
+          // from L1: they arrive before the next slice needs them
+          float touch = 0f;
+          int n1 = Math.min(k, k1 + slice);
+          for (int pair = pair0; pair < pair1; pair++) {
+            int width = 2 * pair + 1 < blocks ? 2 : 1;
+            int base = 2 * pair * VL * k;
+            for (int i = base + k1 * width * VL; i < base + n1 * width * VL; i += 16) {
+              touch += packed[i];
+            }
+          }
+          sink = touch;
+        }
         int count = Math.min(TILE, positions - t * TILE);
         for (int i = 0; i < TILE; i++) {
           if (i < count) {

@@ -167,6 +167,9 @@ class VectorKernelsTest {
     "1, 16, 8, 9, 40, 3, 1, 1, 1, 1, 2, false, false",
     // inputs of more than 2 MiB (k = 1152, 484 positions): all output blocks share each slice
     "1, 128, 22, 22, 64, 3, 1, 1, 1, 1, 1, true, true",
+    // weights of more than 2 MiB (512 × 1152), seven tiles per work item: each slice's weights
+    // touched while the last tile of the slice before runs
+    "1, 128, 9, 9, 512, 3, 1, 1, 1, 1, 1, true, false",
     // 1×1 over 7-wide rows with output groups (k = 1600): tiles across rows read in place
     "1, 1600, 5, 7, 64, 1, 1, 0, 1, 1, 1, true, true",
     // short reductions without a residual: ReLU and Clip applied in the kernels' registers (two
