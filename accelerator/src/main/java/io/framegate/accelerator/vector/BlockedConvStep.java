@@ -53,6 +53,9 @@ final class BlockedConvStep implements Step {
    */
   private static final long L2_BYTES = 2L << 20;
 
+  /** Floats of a cache line. */
+  private static final int LINE_FLOATS = 16;
+
   /** Bytes of packed weights a work item keeps hot (its output blocks' weights, in L2). */
   private static final int WEIGHT_BYTES = 192 * 1024;
 
@@ -124,7 +127,10 @@ final class BlockedConvStep implements Step {
    */
   private final boolean touchWeights;
 
-  /** Where the weight touches' sum goes, so that the JIT keeps their loads. */
+  /**
+   * Where the weight touches' sum goes, so that the JIT keeps their loads (written by any worker;
+   * never read).
+   */
   private float sink;
 
   private final Loops.Range padBody;
@@ -170,9 +176,8 @@ final class BlockedConvStep implements Step {
         res == null
             && g.k() <= SHORT
             && (act == Activation.NONE || act == Activation.RELU || act == Activation.CLIP);
-    this.clampLo =
-        act == Activation.RELU ? 0f : act == Activation.CLIP ? p : Float.NEGATIVE_INFINITY;
-    this.clampHi = act == Activation.CLIP ? q : Float.POSITIVE_INFINITY;
+    this.clampLo = Sgemm.clampLow(act, p);
+    this.clampHi = Sgemm.clampHigh(act, q);
     this.k = g.k();
     // a plain output may have any number of channels: the last block is then zero-padded
     this.blocks = (g.m() + VL - 1) / VL;
@@ -350,18 +355,7 @@ final class BlockedConvStep implements Step {
       int oj = local - oi * g.ow();
       for (int t = t0; t < t1; t++) {
         if (touchWeights && t == t1 - 1 && k1 < k && t1 - t0 > 1) {
-          // the next slice's weights, one float a cache line, while this slice's last tile runs
-          // from L1: they arrive before the next slice needs them
-          float touch = 0f;
-          int n1 = Math.min(k, k1 + slice);
-          for (int pair = pair0; pair < pair1; pair++) {
-            int width = 2 * pair + 1 < blocks ? 2 : 1;
-            int base = 2 * pair * VL * k;
-            for (int i = base + k1 * width * VL; i < base + n1 * width * VL; i += 16) {
-              touch += packed[i];
-            }
-          }
-          sink = touch;
+          touchSlice(pair0, pair1, k1);
         }
         int count = Math.min(TILE, positions - t * TILE);
         for (int i = 0; i < TILE; i++) {
@@ -412,25 +406,11 @@ final class BlockedConvStep implements Step {
           int width = blk + 1 < blocks ? 2 : 1;
           if (blockedOut) {
             int o0 = blk * outPlane;
-            boolean epilogue = last && clampEpilogue;
+            boolean clamp = last && clampEpilogue && act != Activation.NONE;
             if (width == 2) {
-              tile2(
-                  in,
-                  x0,
-                  o,
-                  bases,
-                  count,
-                  blk,
-                  k0,
-                  k1,
-                  first,
-                  epilogue,
-                  y,
-                  TILE,
-                  o0,
-                  o0 + outPlane);
+              tile2(in, x0, o, bases, count, blk, k0, k1, first, clamp, y, TILE, o0, o0 + outPlane);
             } else {
-              tile1(in, x0, o, bases, count, blk, k0, k1, first, epilogue, y, TILE, o0);
+              tile1(in, x0, o, bases, count, blk, k0, k1, first, clamp, y, TILE, o0);
             }
             if (last && !clampEpilogue) {
               finish(bases, count, blk, width, outPlane);
@@ -449,6 +429,24 @@ final class BlockedConvStep implements Step {
         }
       }
     }
+  }
+
+  /**
+   * Loads one float a cache line of the weights of the slice that starts at {@code k1}, for output
+   * block pairs [pair0, pair1), so that they are in cache when that slice starts: called while the
+   * current slice's last tile runs from L1.
+   */
+  private void touchSlice(int pair0, int pair1, int k1) {
+    float touch = 0f;
+    int n1 = Math.min(k, k1 + slice);
+    for (int pair = pair0; pair < pair1; pair++) {
+      int width = 2 * pair + 1 < blocks ? 2 : 1;
+      int base = 2 * pair * VL * k;
+      for (int i = base + k1 * width * VL; i < base + n1 * width * VL; i += LINE_FLOATS) {
+        touch += packed[i];
+      }
+    }
+    sink = touch;
   }
 
   /** The input base of each position of tile t (a position past the last repeats the last). */
@@ -504,15 +502,15 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
-      boolean epilogue,
+      boolean clamp,
       float[] dst,
       int ob,
       int o0,
       int o1) {
     if (TILE == 12) {
-      tile2Wide(in, x0, o, bases, count, blk, k0, k1, first, epilogue, dst, ob, o0, o1);
+      tile2Wide(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0, o1);
     } else {
-      tile2Narrow(in, x0, o, bases, count, blk, k0, k1, first, epilogue, dst, ob, o0, o1);
+      tile2Narrow(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0, o1);
     }
   }
 
@@ -527,14 +525,14 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
-      boolean epilogue,
+      boolean clamp,
       float[] dst,
       int ob,
       int o0) {
     if (TILE == 12) {
-      tile1Wide(in, x0, o, bases, count, blk, k0, k1, first, epilogue, dst, ob, o0);
+      tile1Wide(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0);
     } else {
-      tile1Narrow(in, x0, o, bases, count, blk, k0, k1, first, epilogue, dst, ob, o0);
+      tile1Narrow(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0);
     }
   }
 
@@ -549,7 +547,7 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
-      boolean epilogue,
+      boolean clamp,
       float[] dst,
       int ob,
       int o0,
@@ -601,22 +599,20 @@ final class BlockedConvStep implements Step {
       c40 = v.fma(w0, c40);
       c41 = v.fma(w1, c41);
     }
-    if (epilogue) {
+    if (clamp) {
       // a clamping activation while the tile is in registers
-      if (act != Activation.NONE) {
-        FloatVector lo = FloatVector.broadcast(S, clampLo);
-        FloatVector hi = FloatVector.broadcast(S, clampHi);
-        c00 = c00.max(lo).min(hi);
-        c01 = c01.max(lo).min(hi);
-        c10 = c10.max(lo).min(hi);
-        c11 = c11.max(lo).min(hi);
-        c20 = c20.max(lo).min(hi);
-        c21 = c21.max(lo).min(hi);
-        c30 = c30.max(lo).min(hi);
-        c31 = c31.max(lo).min(hi);
-        c40 = c40.max(lo).min(hi);
-        c41 = c41.max(lo).min(hi);
-      }
+      FloatVector lo = FloatVector.broadcast(S, clampLo);
+      FloatVector hi = FloatVector.broadcast(S, clampHi);
+      c00 = c00.max(lo).min(hi);
+      c01 = c01.max(lo).min(hi);
+      c10 = c10.max(lo).min(hi);
+      c11 = c11.max(lo).min(hi);
+      c20 = c20.max(lo).min(hi);
+      c21 = c21.max(lo).min(hi);
+      c30 = c30.max(lo).min(hi);
+      c31 = c31.max(lo).min(hi);
+      c40 = c40.max(lo).min(hi);
+      c41 = c41.max(lo).min(hi);
     }
     c00.intoArray(dst, bases[ob] + o0);
     c01.intoArray(dst, bases[ob] + o1);
@@ -649,7 +645,7 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
-      boolean epilogue,
+      boolean clamp,
       float[] dst,
       int ob,
       int o0) {
@@ -678,17 +674,15 @@ final class BlockedConvStep implements Step {
       c3 = FloatVector.broadcast(S, in[b + 3 * VL]).fma(w0, c3);
       c4 = FloatVector.broadcast(S, in[b + 4 * VL]).fma(w0, c4);
     }
-    if (epilogue) {
+    if (clamp) {
       // a clamping activation while the tile is in registers
-      if (act != Activation.NONE) {
-        FloatVector lo = FloatVector.broadcast(S, clampLo);
-        FloatVector hi = FloatVector.broadcast(S, clampHi);
-        c0 = c0.max(lo).min(hi);
-        c1 = c1.max(lo).min(hi);
-        c2 = c2.max(lo).min(hi);
-        c3 = c3.max(lo).min(hi);
-        c4 = c4.max(lo).min(hi);
-      }
+      FloatVector lo = FloatVector.broadcast(S, clampLo);
+      FloatVector hi = FloatVector.broadcast(S, clampHi);
+      c0 = c0.max(lo).min(hi);
+      c1 = c1.max(lo).min(hi);
+      c2 = c2.max(lo).min(hi);
+      c3 = c3.max(lo).min(hi);
+      c4 = c4.max(lo).min(hi);
     }
     c0.intoArray(dst, bases[ob] + o0);
     if (count > 1) {
@@ -719,7 +713,7 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
-      boolean epilogue,
+      boolean clamp,
       float[] dst,
       int ob,
       int o0,
@@ -820,36 +814,34 @@ final class BlockedConvStep implements Step {
       c11a = v.fma(w0, c11a);
       c11b = v.fma(w1, c11b);
     }
-    if (epilogue) {
+    if (clamp) {
       // a clamping activation while the tile is in registers
-      if (act != Activation.NONE) {
-        FloatVector lo = FloatVector.broadcast(S, clampLo);
-        FloatVector hi = FloatVector.broadcast(S, clampHi);
-        c0a = c0a.max(lo).min(hi);
-        c0b = c0b.max(lo).min(hi);
-        c1a = c1a.max(lo).min(hi);
-        c1b = c1b.max(lo).min(hi);
-        c2a = c2a.max(lo).min(hi);
-        c2b = c2b.max(lo).min(hi);
-        c3a = c3a.max(lo).min(hi);
-        c3b = c3b.max(lo).min(hi);
-        c4a = c4a.max(lo).min(hi);
-        c4b = c4b.max(lo).min(hi);
-        c5a = c5a.max(lo).min(hi);
-        c5b = c5b.max(lo).min(hi);
-        c6a = c6a.max(lo).min(hi);
-        c6b = c6b.max(lo).min(hi);
-        c7a = c7a.max(lo).min(hi);
-        c7b = c7b.max(lo).min(hi);
-        c8a = c8a.max(lo).min(hi);
-        c8b = c8b.max(lo).min(hi);
-        c9a = c9a.max(lo).min(hi);
-        c9b = c9b.max(lo).min(hi);
-        c10a = c10a.max(lo).min(hi);
-        c10b = c10b.max(lo).min(hi);
-        c11a = c11a.max(lo).min(hi);
-        c11b = c11b.max(lo).min(hi);
-      }
+      FloatVector lo = FloatVector.broadcast(S, clampLo);
+      FloatVector hi = FloatVector.broadcast(S, clampHi);
+      c0a = c0a.max(lo).min(hi);
+      c0b = c0b.max(lo).min(hi);
+      c1a = c1a.max(lo).min(hi);
+      c1b = c1b.max(lo).min(hi);
+      c2a = c2a.max(lo).min(hi);
+      c2b = c2b.max(lo).min(hi);
+      c3a = c3a.max(lo).min(hi);
+      c3b = c3b.max(lo).min(hi);
+      c4a = c4a.max(lo).min(hi);
+      c4b = c4b.max(lo).min(hi);
+      c5a = c5a.max(lo).min(hi);
+      c5b = c5b.max(lo).min(hi);
+      c6a = c6a.max(lo).min(hi);
+      c6b = c6b.max(lo).min(hi);
+      c7a = c7a.max(lo).min(hi);
+      c7b = c7b.max(lo).min(hi);
+      c8a = c8a.max(lo).min(hi);
+      c8b = c8b.max(lo).min(hi);
+      c9a = c9a.max(lo).min(hi);
+      c9b = c9b.max(lo).min(hi);
+      c10a = c10a.max(lo).min(hi);
+      c10b = c10b.max(lo).min(hi);
+      c11a = c11a.max(lo).min(hi);
+      c11b = c11b.max(lo).min(hi);
     }
     c0a.intoArray(dst, bases[ob] + o0);
     c0b.intoArray(dst, bases[ob] + o1);
@@ -910,7 +902,7 @@ final class BlockedConvStep implements Step {
       int k0,
       int k1,
       boolean first,
-      boolean epilogue,
+      boolean clamp,
       float[] dst,
       int ob,
       int o0) {
@@ -960,24 +952,22 @@ final class BlockedConvStep implements Step {
       c10 = FloatVector.broadcast(S, in[b + 10 * VL]).fma(w0, c10);
       c11 = FloatVector.broadcast(S, in[b + 11 * VL]).fma(w0, c11);
     }
-    if (epilogue) {
+    if (clamp) {
       // a clamping activation while the tile is in registers
-      if (act != Activation.NONE) {
-        FloatVector lo = FloatVector.broadcast(S, clampLo);
-        FloatVector hi = FloatVector.broadcast(S, clampHi);
-        c0 = c0.max(lo).min(hi);
-        c1 = c1.max(lo).min(hi);
-        c2 = c2.max(lo).min(hi);
-        c3 = c3.max(lo).min(hi);
-        c4 = c4.max(lo).min(hi);
-        c5 = c5.max(lo).min(hi);
-        c6 = c6.max(lo).min(hi);
-        c7 = c7.max(lo).min(hi);
-        c8 = c8.max(lo).min(hi);
-        c9 = c9.max(lo).min(hi);
-        c10 = c10.max(lo).min(hi);
-        c11 = c11.max(lo).min(hi);
-      }
+      FloatVector lo = FloatVector.broadcast(S, clampLo);
+      FloatVector hi = FloatVector.broadcast(S, clampHi);
+      c0 = c0.max(lo).min(hi);
+      c1 = c1.max(lo).min(hi);
+      c2 = c2.max(lo).min(hi);
+      c3 = c3.max(lo).min(hi);
+      c4 = c4.max(lo).min(hi);
+      c5 = c5.max(lo).min(hi);
+      c6 = c6.max(lo).min(hi);
+      c7 = c7.max(lo).min(hi);
+      c8 = c8.max(lo).min(hi);
+      c9 = c9.max(lo).min(hi);
+      c10 = c10.max(lo).min(hi);
+      c11 = c11.max(lo).min(hi);
     }
     c0.intoArray(dst, bases[ob] + o0);
     if (count > 1) {

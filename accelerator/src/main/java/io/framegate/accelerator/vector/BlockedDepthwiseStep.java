@@ -119,11 +119,8 @@ final class BlockedDepthwiseStep implements Step {
     this.vectorAct = Sgemm.vectorActivation(act);
     boolean none = act == Activation.NONE || act == Activation.IDENTITY;
     boolean clamp = res == null && (none || act == Activation.RELU || act == Activation.CLIP);
-    this.clampLo =
-        clamp && act == Activation.RELU
-            ? 0f
-            : clamp && act == Activation.CLIP ? p : Float.NEGATIVE_INFINITY;
-    this.clampHi = clamp && act == Activation.CLIP ? q : Float.POSITIVE_INFINITY;
+    this.clampLo = clamp ? Sgemm.clampLow(act, p) : Float.NEGATIVE_INFINITY;
+    this.clampHi = clamp ? Sgemm.clampHigh(act, q) : Float.POSITIVE_INFINITY;
     this.rowPass = !clamp;
     this.wb = new float[w.length];
     for (int c = 0; c < g.c(); c++) {

@@ -516,6 +516,19 @@ public final class Sgemm {
     activate(FloatVector.fromArray(S, src, i), act, p, q).intoArray(dst, j);
   }
 
+  /**
+   * The lower bound of {@code act} as a clamp, for activations that are one (ReLU: 0, Clip: p); −∞
+   * for the rest.
+   */
+  static float clampLow(int act, float p) {
+    return act == Activation.RELU ? 0f : act == Activation.CLIP ? p : Float.NEGATIVE_INFINITY;
+  }
+
+  /** The upper bound of {@code act} as a clamp (Clip: q); +∞ for the rest. */
+  static float clampHigh(int act, float q) {
+    return act == Activation.CLIP ? q : Float.POSITIVE_INFINITY;
+  }
+
   /** The {@link #vectorActivation vector activation} {@code act} of v. */
   static FloatVector activate(FloatVector v, int act, float p, float q) {
     if (act == Activation.RELU) {
