@@ -122,6 +122,21 @@ final class BlockedConvStep implements Step {
   private final int[] columns = new int[VL];
 
   /**
+   * The bias of each output block repeated for each position of a tile ([block][TILE][VL]): where
+   * the twelve-position kernels' accumulators start on a reduction's first slice.
+   */
+  private final float[] biasTile;
+
+  /** Offset of each position's row in a block of {@link #biasTile}. */
+  private static final int[] biasRows = new int[TILE];
+
+  static {
+    for (int i = 0; i < TILE; i++) {
+      biasRows[i] = i * VL;
+    }
+  }
+
+  /**
    * Whether the layer's weights are more than L2 holds, so that each slice's come from farther
    * away: they are then touched one slice ahead (see {@link #work}).
    */
@@ -184,6 +199,12 @@ final class BlockedConvStep implements Step {
     this.bias = new float[blocks * VL];
     if (bias != null) {
       System.arraycopy(bias, 0, this.bias, 0, g.m());
+    }
+    this.biasTile = new float[blocks * TILE * VL];
+    for (int b = 0; b < blocks; b++) {
+      for (int i = 0; i < TILE; i++) {
+        System.arraycopy(this.bias, b * VL, biasTile, (b * TILE + i) * VL, VL);
+      }
     }
     // the padded input covers every tap of every output position
     int needH = (g.oh() - 1) * g.sh() + (g.kh() - 1) * g.dh() + 1;
@@ -718,60 +739,39 @@ final class BlockedConvStep implements Step {
       int ob,
       int o0,
       int o1) {
-    FloatVector bias0 = FloatVector.fromArray(S, bias, blk * VL);
-    FloatVector bias1 = FloatVector.fromArray(S, bias, blk * VL + VL);
-    FloatVector c0a = bias0;
-    FloatVector c0b = bias1;
-    FloatVector c1a = bias0;
-    FloatVector c1b = bias1;
-    FloatVector c2a = bias0;
-    FloatVector c2b = bias1;
-    FloatVector c3a = bias0;
-    FloatVector c3b = bias1;
-    FloatVector c4a = bias0;
-    FloatVector c4b = bias1;
-    FloatVector c5a = bias0;
-    FloatVector c5b = bias1;
-    FloatVector c6a = bias0;
-    FloatVector c6b = bias1;
-    FloatVector c7a = bias0;
-    FloatVector c7b = bias1;
-    FloatVector c8a = bias0;
-    FloatVector c8b = bias1;
-    FloatVector c9a = bias0;
-    FloatVector c9b = bias1;
-    FloatVector c10a = bias0;
-    FloatVector c10b = bias1;
-    FloatVector c11a = bias0;
-    FloatVector c11b = bias1;
+    // every accumulator starts from a load of its own, which keeps the JIT from copying them
+    // between registers or to the stack in the loop: the bias repeated per position on the first
+    // slice (see biasTile), the stored partial sums after it
+    float[] from = first ? biasTile : dst;
+    int[] at = first ? biasRows : bases;
+    int a0 = first ? 0 : ob;
+    int fa = first ? blk * TILE * VL : o0;
+    int fb = first ? (blk + 1) * TILE * VL : o1;
+    FloatVector c0a = FloatVector.fromArray(S, from, at[a0] + fa);
+    FloatVector c0b = FloatVector.fromArray(S, from, at[a0] + fb);
+    FloatVector c1a = FloatVector.fromArray(S, from, at[a0 + 1] + fa);
+    FloatVector c1b = FloatVector.fromArray(S, from, at[a0 + 1] + fb);
+    FloatVector c2a = FloatVector.fromArray(S, from, at[a0 + 2] + fa);
+    FloatVector c2b = FloatVector.fromArray(S, from, at[a0 + 2] + fb);
+    FloatVector c3a = FloatVector.fromArray(S, from, at[a0 + 3] + fa);
+    FloatVector c3b = FloatVector.fromArray(S, from, at[a0 + 3] + fb);
+    FloatVector c4a = FloatVector.fromArray(S, from, at[a0 + 4] + fa);
+    FloatVector c4b = FloatVector.fromArray(S, from, at[a0 + 4] + fb);
+    FloatVector c5a = FloatVector.fromArray(S, from, at[a0 + 5] + fa);
+    FloatVector c5b = FloatVector.fromArray(S, from, at[a0 + 5] + fb);
+    FloatVector c6a = FloatVector.fromArray(S, from, at[a0 + 6] + fa);
+    FloatVector c6b = FloatVector.fromArray(S, from, at[a0 + 6] + fb);
+    FloatVector c7a = FloatVector.fromArray(S, from, at[a0 + 7] + fa);
+    FloatVector c7b = FloatVector.fromArray(S, from, at[a0 + 7] + fb);
+    FloatVector c8a = FloatVector.fromArray(S, from, at[a0 + 8] + fa);
+    FloatVector c8b = FloatVector.fromArray(S, from, at[a0 + 8] + fb);
+    FloatVector c9a = FloatVector.fromArray(S, from, at[a0 + 9] + fa);
+    FloatVector c9b = FloatVector.fromArray(S, from, at[a0 + 9] + fb);
+    FloatVector c10a = FloatVector.fromArray(S, from, at[a0 + 10] + fa);
+    FloatVector c10b = FloatVector.fromArray(S, from, at[a0 + 10] + fb);
+    FloatVector c11a = FloatVector.fromArray(S, from, at[a0 + 11] + fa);
+    FloatVector c11b = FloatVector.fromArray(S, from, at[a0 + 11] + fb);
     float[] wt = packed;
-    if (!first) {
-      // a later slice of the reduction: go on from the partial sums stored
-      c0a = FloatVector.fromArray(S, dst, bases[ob] + o0);
-      c0b = FloatVector.fromArray(S, dst, bases[ob] + o1);
-      c1a = FloatVector.fromArray(S, dst, bases[ob + 1] + o0);
-      c1b = FloatVector.fromArray(S, dst, bases[ob + 1] + o1);
-      c2a = FloatVector.fromArray(S, dst, bases[ob + 2] + o0);
-      c2b = FloatVector.fromArray(S, dst, bases[ob + 2] + o1);
-      c3a = FloatVector.fromArray(S, dst, bases[ob + 3] + o0);
-      c3b = FloatVector.fromArray(S, dst, bases[ob + 3] + o1);
-      c4a = FloatVector.fromArray(S, dst, bases[ob + 4] + o0);
-      c4b = FloatVector.fromArray(S, dst, bases[ob + 4] + o1);
-      c5a = FloatVector.fromArray(S, dst, bases[ob + 5] + o0);
-      c5b = FloatVector.fromArray(S, dst, bases[ob + 5] + o1);
-      c6a = FloatVector.fromArray(S, dst, bases[ob + 6] + o0);
-      c6b = FloatVector.fromArray(S, dst, bases[ob + 6] + o1);
-      c7a = FloatVector.fromArray(S, dst, bases[ob + 7] + o0);
-      c7b = FloatVector.fromArray(S, dst, bases[ob + 7] + o1);
-      c8a = FloatVector.fromArray(S, dst, bases[ob + 8] + o0);
-      c8b = FloatVector.fromArray(S, dst, bases[ob + 8] + o1);
-      c9a = FloatVector.fromArray(S, dst, bases[ob + 9] + o0);
-      c9b = FloatVector.fromArray(S, dst, bases[ob + 9] + o1);
-      c10a = FloatVector.fromArray(S, dst, bases[ob + 10] + o0);
-      c10b = FloatVector.fromArray(S, dst, bases[ob + 10] + o1);
-      c11a = FloatVector.fromArray(S, dst, bases[ob + 11] + o0);
-      c11b = FloatVector.fromArray(S, dst, bases[ob + 11] + o1);
-    }
     int wi = blk * VL * k + k0 * 2 * VL;
     for (int kk = k0; kk < k1; kk++, wi += 2 * VL) {
       int b = x0 + o[kk];
@@ -906,35 +906,26 @@ final class BlockedConvStep implements Step {
       float[] dst,
       int ob,
       int o0) {
-    FloatVector bias0 = FloatVector.fromArray(S, bias, blk * VL);
-    FloatVector c0 = bias0;
-    FloatVector c1 = bias0;
-    FloatVector c2 = bias0;
-    FloatVector c3 = bias0;
-    FloatVector c4 = bias0;
-    FloatVector c5 = bias0;
-    FloatVector c6 = bias0;
-    FloatVector c7 = bias0;
-    FloatVector c8 = bias0;
-    FloatVector c9 = bias0;
-    FloatVector c10 = bias0;
-    FloatVector c11 = bias0;
+    // every accumulator starts from a load of its own, which keeps the JIT from copying them
+    // between registers or to the stack in the loop: the bias repeated per position on the first
+    // slice (see biasTile), the stored partial sums after it
+    float[] from = first ? biasTile : dst;
+    int[] at = first ? biasRows : bases;
+    int a0 = first ? 0 : ob;
+    int fa = first ? blk * TILE * VL : o0;
+    FloatVector c0 = FloatVector.fromArray(S, from, at[a0] + fa);
+    FloatVector c1 = FloatVector.fromArray(S, from, at[a0 + 1] + fa);
+    FloatVector c2 = FloatVector.fromArray(S, from, at[a0 + 2] + fa);
+    FloatVector c3 = FloatVector.fromArray(S, from, at[a0 + 3] + fa);
+    FloatVector c4 = FloatVector.fromArray(S, from, at[a0 + 4] + fa);
+    FloatVector c5 = FloatVector.fromArray(S, from, at[a0 + 5] + fa);
+    FloatVector c6 = FloatVector.fromArray(S, from, at[a0 + 6] + fa);
+    FloatVector c7 = FloatVector.fromArray(S, from, at[a0 + 7] + fa);
+    FloatVector c8 = FloatVector.fromArray(S, from, at[a0 + 8] + fa);
+    FloatVector c9 = FloatVector.fromArray(S, from, at[a0 + 9] + fa);
+    FloatVector c10 = FloatVector.fromArray(S, from, at[a0 + 10] + fa);
+    FloatVector c11 = FloatVector.fromArray(S, from, at[a0 + 11] + fa);
     float[] wt = packed;
-    if (!first) {
-      // a later slice of the reduction: go on from the partial sums stored
-      c0 = FloatVector.fromArray(S, dst, bases[ob] + o0);
-      c1 = FloatVector.fromArray(S, dst, bases[ob + 1] + o0);
-      c2 = FloatVector.fromArray(S, dst, bases[ob + 2] + o0);
-      c3 = FloatVector.fromArray(S, dst, bases[ob + 3] + o0);
-      c4 = FloatVector.fromArray(S, dst, bases[ob + 4] + o0);
-      c5 = FloatVector.fromArray(S, dst, bases[ob + 5] + o0);
-      c6 = FloatVector.fromArray(S, dst, bases[ob + 6] + o0);
-      c7 = FloatVector.fromArray(S, dst, bases[ob + 7] + o0);
-      c8 = FloatVector.fromArray(S, dst, bases[ob + 8] + o0);
-      c9 = FloatVector.fromArray(S, dst, bases[ob + 9] + o0);
-      c10 = FloatVector.fromArray(S, dst, bases[ob + 10] + o0);
-      c11 = FloatVector.fromArray(S, dst, bases[ob + 11] + o0);
-    }
     int wi = blk * VL * k + k0 * VL;
     for (int kk = k0; kk < k1; kk++, wi += VL) {
       int b = x0 + o[kk];
