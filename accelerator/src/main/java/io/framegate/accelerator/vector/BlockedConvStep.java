@@ -35,6 +35,12 @@ final class BlockedConvStep implements Step {
   static final int TILE = VL >= 16 ? 12 : 5;
 
   /**
+   * Where a work slot's int array holds each kk's input index for the current tile ({@code x0 +
+   * o[kk]} of {@link #tile2}), read by the twelve-position kernels.
+   */
+  static final int READS = 4 * TILE;
+
+  /**
    * Bytes of one pair of output blocks' weights for a slice of the reduction: reductions longer
    * than two slices run slice by slice over a chunk's tiles, the slice's weights staying in L1
    * (ResNet-18's 7×7×512 layers at batch 1: 1.52 to 1.19 ms each on AVX-512).
@@ -238,6 +244,7 @@ final class BlockedConvStep implements Step {
     this.touchWeights = (long) packed.length * Float.BYTES > L2_BYTES;
     this.tileFloats = (k + VL - 1) / VL * TILE * VL;
     ws.requirePlane(tileFloats);
+    ws.requireInts(READS + k);
     if (padded) {
       ws.requirePadded(g.n() * g.c() * plane);
     }
@@ -422,6 +429,14 @@ final class BlockedConvStep implements Step {
             o = gathered;
           }
         }
+        if (TILE == 12) {
+          // the twelve-position kernels read kk's input index x0 + o[kk] from the slot's table: one
+          // array in their loop instead of an array and an index, which C2 otherwise keeps in a
+          // vector register and moves to an integer one on every step
+          for (int kk = k0; kk < k1; kk++) {
+            bases[READS + kk] = x0 + o[kk];
+          }
+        }
         for (int pair = pair0; pair < pair1; pair++) {
           int blk = 2 * pair;
           int width = blk + 1 < blocks ? 2 : 1;
@@ -529,7 +544,7 @@ final class BlockedConvStep implements Step {
       int o0,
       int o1) {
     if (TILE == 12) {
-      tile2Wide(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0, o1);
+      tile2Wide(in, bases, count, blk, k0, k1, first, clamp, dst, ob, o0, o1);
     } else {
       tile2Narrow(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0, o1);
     }
@@ -551,7 +566,7 @@ final class BlockedConvStep implements Step {
       int ob,
       int o0) {
     if (TILE == 12) {
-      tile1Wide(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0);
+      tile1Wide(in, bases, count, blk, k0, k1, first, clamp, dst, ob, o0);
     } else {
       tile1Narrow(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0);
     }
@@ -726,8 +741,6 @@ final class BlockedConvStep implements Step {
    */
   private void tile2Wide(
       float[] in,
-      int x0,
-      int[] o,
       int[] bases,
       int count,
       int blk,
@@ -774,7 +787,7 @@ final class BlockedConvStep implements Step {
     float[] wt = packed;
     int wi = blk * VL * k + k0 * 2 * VL;
     for (int kk = k0; kk < k1; kk++, wi += 2 * VL) {
-      int b = x0 + o[kk];
+      int b = bases[READS + kk];
       FloatVector w0 = FloatVector.fromArray(S, wt, wi);
       FloatVector w1 = FloatVector.fromArray(S, wt, wi + VL);
       FloatVector v = FloatVector.broadcast(S, in[b]);
@@ -894,8 +907,6 @@ final class BlockedConvStep implements Step {
   /** {@link #tile1} with twelve positions (see {@link #tile2Wide}). */
   private void tile1Wide(
       float[] in,
-      int x0,
-      int[] o,
       int[] bases,
       int count,
       int blk,
@@ -928,7 +939,7 @@ final class BlockedConvStep implements Step {
     float[] wt = packed;
     int wi = blk * VL * k + k0 * VL;
     for (int kk = k0; kk < k1; kk++, wi += VL) {
-      int b = x0 + o[kk];
+      int b = bases[READS + kk];
       FloatVector w0 = FloatVector.fromArray(S, wt, wi);
       c0 = FloatVector.broadcast(S, in[b]).fma(w0, c0);
       c1 = FloatVector.broadcast(S, in[b + VL]).fma(w0, c1);

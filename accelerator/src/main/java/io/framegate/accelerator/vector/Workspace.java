@@ -28,6 +28,15 @@ final class Workspace {
     ints = new int[slots][4 * BlockedConvStep.TILE];
   }
 
+  /** Grows each slot's int table to at least {@code n} entries. */
+  void requireInts(int n) {
+    for (int i = 0; i < slots; i++) {
+      if (ints[i].length < n) {
+        ints[i] = new int[n];
+      }
+    }
+  }
+
   /** The slot's table of a register tile's input and output positions. */
   int[] ints(int slot) {
     return ints[slot];
