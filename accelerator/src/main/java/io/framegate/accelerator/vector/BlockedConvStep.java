@@ -34,6 +34,9 @@ final class BlockedConvStep implements Step {
    */
   static final int TILE = VL >= 16 ? 12 : 5;
 
+  /** Positions of the narrow kernels, which also take a short last tile where TILE is twelve. */
+  private static final int NARROW = 5;
+
   /**
    * Where a work slot's int array holds each kk's input index for the current tile ({@code x0 +
    * o[kk]} of {@link #tile2}), read by the twelve-position kernels.
@@ -543,7 +546,7 @@ final class BlockedConvStep implements Step {
       int ob,
       int o0,
       int o1) {
-    if (TILE == 12) {
+    if (TILE == 12 && count > NARROW) {
       tile2Wide(in, bases, count, blk, k0, k1, first, clamp, dst, ob, o0, o1);
     } else {
       tile2Narrow(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0, o1);
@@ -565,7 +568,7 @@ final class BlockedConvStep implements Step {
       float[] dst,
       int ob,
       int o0) {
-    if (TILE == 12) {
+    if (TILE == 12 && count > NARROW) {
       tile1Wide(in, bases, count, blk, k0, k1, first, clamp, dst, ob, o0);
     } else {
       tile1Narrow(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0);
