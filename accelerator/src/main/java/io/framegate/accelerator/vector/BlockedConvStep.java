@@ -432,7 +432,7 @@ final class BlockedConvStep implements Step {
             o = gathered;
           }
         }
-        if (TILE == 12) {
+        if (wide(count)) {
           // the twelve-position kernels read kk's input index x0 + o[kk] from the slot's table: one
           // array in their loop instead of an array and an index, which C2 otherwise keeps in a
           // vector register and moves to an integer one on every step
@@ -546,11 +546,19 @@ final class BlockedConvStep implements Step {
       int ob,
       int o0,
       int o1) {
-    if (TILE == 12 && count > NARROW) {
+    if (wide(count)) {
       tile2Wide(in, bases, count, blk, k0, k1, first, clamp, dst, ob, o0, o1);
     } else {
       tile2Narrow(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0, o1);
     }
+  }
+
+  /**
+   * Whether a tile of {@code count} positions runs on the twelve-position kernels (else on the
+   * five- position ones, which also take a short last tile where TILE is twelve).
+   */
+  private static boolean wide(int count) {
+    return TILE == 12 && count > NARROW;
   }
 
   /** {@link #tile2} for the last output block blk alone (when the blocks are odd). */
@@ -568,7 +576,7 @@ final class BlockedConvStep implements Step {
       float[] dst,
       int ob,
       int o0) {
-    if (TILE == 12 && count > NARROW) {
+    if (wide(count)) {
       tile1Wide(in, bases, count, blk, k0, k1, first, clamp, dst, ob, o0);
     } else {
       tile1Narrow(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0);

@@ -37,7 +37,10 @@ final class Workspace {
     }
   }
 
-  /** The slot's table of a register tile's input and output positions. */
+  /**
+   * The slot's table of a register tile's input and output positions (and, past them, the tile's
+   * input index per reduction step: see {@link BlockedConvStep#READS}).
+   */
   int[] ints(int slot) {
     return ints[slot];
   }
