@@ -60,13 +60,17 @@ framegate_tornado_flags() {
   echo "-Dtornado.tvm.maxbytecodesize=262144"
 }
 
-# Prints the JVM flag that backs the Java heap with transparent huge pages when the kernel hands
-# them out on request (mode [madvise]); nothing in mode [always] (the heap gets them anyway) or
-# [never] (the JVM would warn at every start). The engine's activations and packed weights are
-# megabytes each: with 4 KiB pages a network walks thousands of them per inference, and
-# docs/PERFORMANCE.md measures the difference. FRAMEGATE_JAVA_OPTS=-XX:-UseTransparentHugePages
-# turns it off again.
-framegate_page_flags() {
+# Prints the JVM's heap flags, one a line, for every launcher of the engine:
+# - ParallelGC with fixed generation sizes: with the adaptive policy, a model whose outputs are
+#   megabytes (a fresh array per run) ran at half speed, its runs bimodal (docs/PERFORMANCE.md);
+# - transparent huge pages for the heap when the kernel hands them out on request (mode
+#   [madvise]); nothing in mode [always] (the heap gets them anyway) or [never] (the JVM would
+#   warn at every start). The engine's activations and packed weights are megabytes each: with
+#   4 KiB pages a network walks thousands of them per inference, and docs/PERFORMANCE.md measures
+#   the difference. FRAMEGATE_JAVA_OPTS=-XX:-UseTransparentHugePages turns it off again.
+framegate_heap_flags() {
+  echo "-XX:+UseParallelGC"
+  echo "-XX:-UseAdaptiveSizePolicy"
   grep -qs '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled &&
     echo "-XX:+UseTransparentHugePages"
   return 0
