@@ -22,9 +22,9 @@ import java.util.Set;
 
 /**
  * Compiles the nodes the fast backend accelerates (convolutions, fully connected layers,
- * element-wise activations and sums, windowed and global pooling) to Vector API steps and leaves
- * every other node to the reference kernels. One instance per plan: its workspace is the plan's
- * scratch.
+ * element-wise activations and sums, windowed and global pooling, concatenation) to Vector API
+ * steps, or to copies split over the workers, and leaves every other node to the reference kernels.
+ * One instance per plan: its workspace is the plan's scratch.
  */
 final class VectorStepCompiler implements JvmPlan.StepCompiler {
   private final Workspace ws;
@@ -94,6 +94,7 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
       }
       case "Add", "Sub", "Mul" -> binary(ctx, outputs, in, out, type);
       case "Softmax" -> softmax(ctx, in, out);
+      case "Concat" -> concat(ctx, outputs, in, out);
       default -> activation(ctx, in, out);
     };
   }
@@ -441,6 +442,52 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     float[] y = out[0];
     Loops.Range body = (lo, hi) -> ElementwiseVector.softmax(xs, y, n, lo, hi);
     return loops -> loops.forRange(rows, body);
+  }
+
+  /**
+   * Concat of float tensors as copies of at most {@link #BLOCK} floats, split over the workers:
+   * each input is a run of floats per index of the dimensions before the axis, so a batch-1 Concat
+   * of four inputs is four runs, which the reference step copies one after the other on one thread.
+   * Either layout: a blocked Concat joins whole channel blocks, so its runs are the plain layout's
+   * (the layout plan keeps a Concat's inputs and output in one layout).
+   */
+  private static Step concat(
+      NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out) {
+    int[] y = outputs.get(0).shape();
+    if (outputs.get(0).type() != DataType.FLOAT32 || !ctx.attrs().has("axis")) {
+      // the reference operator copies other types and applies old defaults (a float output means
+      // float inputs: Concat's inference rejects mixed types)
+      return null;
+    }
+    long axisAttr = ctx.attrs().getInt("axis", 0);
+    long axis = axisAttr < 0 ? axisAttr + y.length : axisAttr;
+    if (axis < 0 || axis >= y.length) {
+      return null;
+    }
+    int outer = Shapes.product(y, 0, (int) axis);
+    int stride = Shapes.product(y, (int) axis, y.length);
+    List<int[]> pieces = new ArrayList<>();
+    for (int o = 0; o < outer; o++) {
+      int dst = o * stride;
+      for (int i = 0; i < in.length; i++) {
+        int[] s = ctx.shape(i);
+        int run = Shapes.product(s, (int) axis, s.length);
+        for (int e = 0; e < run; e += BLOCK) {
+          pieces.add(new int[] {i, o * run + e, dst + e, Math.min(BLOCK, run - e)});
+        }
+        dst += run;
+      }
+    }
+    int[][] piece = pieces.toArray(new int[0][]);
+    float[] target = out[0];
+    Loops.Range body =
+        (lo, hi) -> {
+          for (int p = lo; p < hi; p++) {
+            int[] c = piece[p];
+            System.arraycopy(in[c[0]], c[1], target, c[2], c[3]);
+          }
+        };
+    return loops -> loops.forRange(piece.length, body);
   }
 
   /** Relu, LeakyRelu and Clip with constant bounds. */

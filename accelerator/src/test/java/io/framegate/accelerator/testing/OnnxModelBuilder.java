@@ -298,18 +298,32 @@ public final class OnnxModelBuilder {
 
   /** Concat along channels (axis 1). */
   public String concat(String... xs) {
+    return concat(1, xs);
+  }
+
+  /**
+   * Concat along {@code axis} of the whole [N, ...] tensor: 1 or more, or negative to count from
+   * the end (the batch axis is not joined here, as every value's first dimension is N).
+   */
+  public String concat(int axis, String... xs) {
     int[] out = shapeOf(xs[0]);
+    int joined = axis < 0 ? axis + out.length : axis - 1; // in the per-sample shape
+    if (joined < 0 || joined >= out.length) {
+      throw new IllegalArgumentException("Concat axis " + axis + " of rank " + (out.length + 1));
+    }
     for (int i = 1; i < xs.length; i++) {
       int[] s = shapeOf(xs[i]);
-      if (s.length != out.length
-          || !Arrays.equals(
-              Arrays.copyOfRange(s, 1, s.length), Arrays.copyOfRange(out, 1, out.length))) {
+      boolean fits = s.length == out.length;
+      for (int d = 0; fits && d < s.length; d++) {
+        fits = d == joined || s[d] == out[d];
+      }
+      if (!fits) {
         throw new IllegalArgumentException(
             "Concat of " + Arrays.toString(out) + " and " + Arrays.toString(s));
       }
-      out[0] += s[0];
+      out[joined] += s[joined];
     }
-    return emit(nextName("Concat"), "Concat", List.of(xs), out, intAttr("axis", 1));
+    return emit(nextName("Concat"), "Concat", List.of(xs), out, intAttr("axis", axis));
   }
 
   /** Softmax over axis 1 of an [N, K] value (the same meaning before and after opset 13). */

@@ -15,7 +15,10 @@ import io.framegate.accelerator.tensor.Shapes;
 import io.framegate.accelerator.tensor.Tensor;
 import io.framegate.accelerator.testing.Architectures;
 import io.framegate.accelerator.testing.Architectures.Architecture;
+import io.framegate.accelerator.testing.OnnxModelBuilder;
 import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -106,6 +109,73 @@ class VectorBackendTest {
       }
       assertTrue(used < outputBytes + 4096, "one warm run allocated " + used + " bytes");
     }
+  }
+
+  /**
+   * Plain-layout Concat along channels, rows and columns, with runs longer than one copy piece:
+   * every output element is the element of the input whose slot holds it, worked out here by index.
+   */
+  @ParameterizedTest(name = "axis={0} batch={1}")
+  @MethodSource("concatCases")
+  void concatPutsEveryInputInItsSlot(int axis, int batch) {
+    // per-sample shapes [C, H, W]; the joined dimension differs, and one input is computed
+    int[][] shapes =
+        switch (axis) {
+          case 1 -> new int[][] {{2, 40, 60}, {3, 40, 60}, {1, 40, 60}};
+          case 2 -> new int[][] {{2, 30, 70}, {2, 50, 70}, {2, 1, 70}};
+          default -> new int[][] {{2, 30, 70}, {2, 30, 20}, {2, 30, 3}};
+        };
+    OnnxModelBuilder b = new OnnxModelBuilder("concat", 3);
+    String[] xs = new String[shapes.length];
+    for (int i = 0; i < shapes.length; i++) {
+      xs[i] = b.input("x" + i, shapes[i]);
+    }
+    String[] joined = xs.clone();
+    joined[1] = b.relu(xs[1]);
+    Graph g = Model.load(b.output(b.concat(axis, joined)).toBytes(), "concat").specialize(batch);
+    Map<String, Tensor> feed = new HashMap<>();
+    Random r = new Random(axis * 7L + batch);
+    for (int i = 0; i < xs.length; i++) {
+      int[] shape = g.value(xs[i]).shape();
+      float[] x = new float[Shapes.size(shape)];
+      for (int k = 0; k < x.length; k++) {
+        x[k] = 2f * r.nextFloat() - 1f;
+      }
+      feed.put(xs[i], Tensor.of(x, shape));
+    }
+    Tensor got;
+    try (ExecutionPlan fast = new VectorBackend(2).compile(g)) {
+      got = fast.run(feed).values().iterator().next();
+    }
+    int d = axis < 0 ? axis + 4 : axis;
+    int[] y = got.shape();
+    int[] index = new int[4];
+    for (int k = 0; k < got.floats().length; k++) {
+      for (int a = 3, rest = k; a >= 0; a--) {
+        index[a] = rest % y[a];
+        rest /= y[a];
+      }
+      int i = 0;
+      int at = index[d];
+      while (at >= g.value(xs[i]).shape()[d]) {
+        at -= g.value(xs[i]).shape()[d];
+        i++;
+      }
+      int[] s = g.value(xs[i]).shape();
+      int[] source = index.clone();
+      source[d] = at;
+      float want =
+          feed.get(xs[i])
+              .floats()[((source[0] * s[1] + source[1]) * s[2] + source[2]) * s[3] + source[3]];
+      if (i == 1) {
+        want = Math.max(0f, want);
+      }
+      assertEquals(want, got.floats()[k], "output " + Arrays.toString(index));
+    }
+  }
+
+  static Stream<Arguments> concatCases() {
+    return Stream.of(1, 2, -1).flatMap(a -> Stream.of(Arguments.of(a, 1), Arguments.of(a, 3)));
   }
 
   static Stream<Architecture> allocationCases() {
