@@ -3,7 +3,6 @@ package io.framegate.accelerator.vector;
 import io.framegate.accelerator.op.Loops;
 import io.framegate.accelerator.op.Step;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,6 +27,18 @@ final class PoolStep implements Step {
 
   private final Workspace ws;
   private final Loops.Range body;
+
+  /** Output vectors per row: the row's columns in runs of VL. */
+  private final int vectorsPerRow;
+
+  /** Floats between rows of the padded, phase-split plane. */
+  private final int rowStride;
+
+  /** Offset of each window tap (rows, then columns) from its output vector's first tap. */
+  private final int[] tapOffsets;
+
+  /** The value a window starts from: −∞ for max, 0 for a sum. */
+  private final float start;
 
   /**
    * @param padEndH end padding of the rows (it only matters to the divisor)
@@ -60,6 +71,17 @@ final class PoolStep implements Step {
           taps(col * g.sw() - g.pw(), g.dw(), g.kw(), g.w(), g.pw(), padEndW, includePad);
     }
     ws.requirePlane(DepthwiseKernels.scratchFloats(g));
+    this.vectorsPerRow = (g.ow() + VL - 1) / VL;
+    int pw = DepthwiseKernels.phaseWidth(g);
+    this.rowStride = g.sw() * pw;
+    this.tapOffsets = new int[g.kh() * g.kw()];
+    for (int a = 0; a < g.kh(); a++) {
+      for (int t = 0; t < g.kw(); t++) {
+        int tap = t * g.dw();
+        tapOffsets[a * g.kw() + t] = a * g.dh() * rowStride + (tap % g.sw()) * pw + tap / g.sw();
+      }
+    }
+    this.start = max ? Float.NEGATIVE_INFINITY : 0f;
     int planes = g.n() * g.c();
     this.body =
         (lo, hi) -> {
@@ -94,45 +116,83 @@ final class PoolStep implements Step {
 
   /**
    * Y(i, j, k) = max_{p,q} X(i, jS−P+pΔ, kS−P+qΔ) (padding never wins) or Σ_{p,q} X(…) / count, the
-   * sum over taps in the order of the reference kernel (rows, then columns).
+   * sum over taps in the order of the reference kernel (rows, then columns). The plane's output
+   * vectors (each row's columns in runs of VL) go four at a time: four independent chains of max or
+   * add instead of one, whose latency a single vector waits on.
    */
   private void plane(int i, float[] xp) {
-    DepthwiseKernels.padPlane(g, x, i, xp, max ? Float.NEGATIVE_INFINITY : 0f);
-    int kh = g.kh();
-    int kw = g.kw();
-    int oh = g.oh();
-    int ow = g.ow();
-    int sh = g.sh();
-    int sw = g.sw();
-    int dh = g.dh();
-    int dw = g.dw();
-    int pw = DepthwiseKernels.phaseWidth(g);
-    int rowStride = sw * pw;
-    int yPlane = i * oh * ow;
-    FloatVector init = FloatVector.broadcast(S, max ? Float.NEGATIVE_INFINITY : 0f);
-    for (int row = 0; row < oh; row++) {
-      int yRow = yPlane + row * ow;
-      for (int col = 0; col < ow; col += VL) {
-        FloatVector acc = init;
-        for (int a = 0; a < kh; a++) {
-          int src = (row * sh + a * dh) * rowStride + col;
-          for (int t = 0; t < kw; t++) {
-            int tap = t * dw;
-            FloatVector v = FloatVector.fromArray(S, xp, src + (tap % sw) * pw + tap / sw);
-            acc = max ? acc.max(v) : acc.add(v);
-          }
-        }
-        if (!max) {
-          acc = acc.div(FloatVector.fromArray(S, colCount, col).mul(rowCount[row]));
-        }
-        int n = Math.min(VL, ow - col);
-        if (n == VL) {
-          acc.intoArray(y, yRow + col);
-        } else {
-          VectorMask<Float> m = S.indexInRange(0, n);
-          acc.intoArray(y, yRow + col, m);
-        }
+    DepthwiseKernels.padPlane(g, x, i, xp, start);
+    int yPlane = i * g.oh() * g.ow();
+    int units = g.oh() * vectorsPerRow;
+    int u = 0;
+    for (; u + 4 <= units; u += 4) {
+      four(xp, yPlane, u);
+    }
+    for (; u < units; u++) {
+      FloatVector acc = FloatVector.broadcast(S, start);
+      int src = source(u);
+      for (int off : tapOffsets) {
+        FloatVector v = FloatVector.fromArray(S, xp, src + off);
+        acc = max ? acc.max(v) : acc.add(v);
       }
+      store(acc, yPlane, u);
+    }
+  }
+
+  /** Output vectors u..u+3 of a plane. */
+  private void four(float[] xp, int yPlane, int u) {
+    FloatVector init = FloatVector.broadcast(S, start);
+    FloatVector acc0 = init;
+    FloatVector acc1 = init;
+    FloatVector acc2 = init;
+    FloatVector acc3 = init;
+    int s0 = source(u);
+    int s1 = source(u + 1);
+    int s2 = source(u + 2);
+    int s3 = source(u + 3);
+    for (int off : tapOffsets) {
+      FloatVector v0 = FloatVector.fromArray(S, xp, s0 + off);
+      FloatVector v1 = FloatVector.fromArray(S, xp, s1 + off);
+      FloatVector v2 = FloatVector.fromArray(S, xp, s2 + off);
+      FloatVector v3 = FloatVector.fromArray(S, xp, s3 + off);
+      if (max) {
+        acc0 = acc0.max(v0);
+        acc1 = acc1.max(v1);
+        acc2 = acc2.max(v2);
+        acc3 = acc3.max(v3);
+      } else {
+        acc0 = acc0.add(v0);
+        acc1 = acc1.add(v1);
+        acc2 = acc2.add(v2);
+        acc3 = acc3.add(v3);
+      }
+    }
+    store(acc0, yPlane, u);
+    store(acc1, yPlane, u + 1);
+    store(acc2, yPlane, u + 2);
+    store(acc3, yPlane, u + 3);
+  }
+
+  /** Where output vector u's first tap is in the padded, phase-split plane. */
+  private int source(int u) {
+    int row = u / vectorsPerRow;
+    int col = (u - row * vectorsPerRow) * VL;
+    return row * g.sh() * rowStride + col;
+  }
+
+  /** Divides an average by its taps and stores output vector u (masked past the row's end). */
+  private void store(FloatVector acc, int yPlane, int u) {
+    int row = u / vectorsPerRow;
+    int col = (u - row * vectorsPerRow) * VL;
+    if (!max) {
+      acc = acc.div(FloatVector.fromArray(S, colCount, col).mul(rowCount[row]));
+    }
+    int at = yPlane + row * g.ow() + col;
+    int n = g.ow() - col;
+    if (n >= VL) {
+      acc.intoArray(y, at);
+    } else {
+      acc.intoArray(y, at, S.indexInRange(0, n));
     }
   }
 }
