@@ -65,6 +65,14 @@ final class BlockedConvStep implements Step {
   /** Floats of a cache line. */
   private static final int LINE_FLOATS = 16;
 
+  /**
+   * A stride-1 layer runs {@link #flat} when at most one position in this many is computed and not
+   * kept (Inception's 1×7 layers on 17-wide maps discard 3 of 20). Wider rows, where a tile spans
+   * two rows once a row, gain nothing from it: their few gathered tiles cost less than the
+   * discarded positions.
+   */
+  private static final int FLAT_WASTE = 5;
+
   /** Bytes of packed weights a work item keeps hot (its output blocks' weights, in L2). */
   private static final int WEIGHT_BYTES = 192 * 1024;
 
@@ -100,6 +108,31 @@ final class BlockedConvStep implements Step {
   private final boolean padded;
   private final int hp;
   private final int wp;
+
+  /** Columns of zeros before the image's columns on each row of the zero-padded input. */
+  private final int padLeft;
+
+  /**
+   * Whether the tiles run over whole rows of the input, {@link #wp} positions each: a stride-1
+   * layer whose output rows are shorter than the rows of its (padded) input, and shorter than two
+   * tiles, so that most tiles would span two rows and be gathered. Output position (i, j) is then
+   * input position (i, j) shifted by a constant, so the positions of every tile lie VL floats apart
+   * and are read in place, also across rows; the last wp − OW positions of each row are computed
+   * and not kept. A row's zero columns on the left serve as the right padding of the row before it
+   * ({@link #padLeft} is the larger of the two), and one more row of zeros after the last takes the
+   * reads of the last row's discarded positions.
+   */
+  private final boolean flat;
+
+  /** Flat: the positions computed per image, (OH − 1)·wp + OW (not the last row's discarded). */
+  private final int flatPositions;
+
+  /** Flat: tiles per image (a tile does not cross images). */
+  private final int tilesPerImage;
+
+  /** Flat: the input position of output position 0, (padLeft − left padding). */
+  private final int flatShift;
+
   private final int unit;
   private final int positions;
   private final int tiles;
@@ -219,8 +252,22 @@ final class BlockedConvStep implements Step {
     int needH = (g.oh() - 1) * g.sh() + (g.kh() - 1) * g.dh() + 1;
     int needW = (g.ow() - 1) * g.sw() + (g.kw() - 1) * g.dw() + 1;
     this.padded = g.ph() > 0 || g.pw() > 0 || needH > g.h() || needW > g.w();
-    this.hp = padded ? Math.max(g.h() + g.ph(), needH) : g.h();
-    this.wp = padded ? Math.max(g.w() + g.pw(), needW) : g.w();
+    int padRight = Math.max(0, needW - g.w() - g.pw());
+    int shared = g.w() + Math.max(g.pw(), padRight);
+    this.flat =
+        blockedIn
+            && blockedOut
+            && g.sh() == 1
+            && g.sw() == 1
+            && shared > g.ow()
+            && g.ow() < 2 * TILE
+            && (shared - g.ow()) * FLAT_WASTE <= shared;
+    this.padLeft = flat ? shared - g.w() : g.pw();
+    this.hp = padded ? Math.max(g.h() + g.ph(), needH) + (flat ? 1 : 0) : g.h();
+    this.wp = flat ? shared : padded ? Math.max(g.w() + g.pw(), needW) : g.w();
+    this.flatPositions = (g.oh() - 1) * wp + g.ow();
+    this.tilesPerImage = (flatPositions + TILE - 1) / TILE;
+    this.flatShift = padLeft - g.pw();
     this.unit = blockedIn ? VL : 1;
     // whole vectors of offsets: a plain input's gather reads VL of them at a time, the ones past
     // k reading the position's first input (stored past the reduction, never multiplied)
@@ -252,7 +299,7 @@ final class BlockedConvStep implements Step {
       ws.requirePadded(g.n() * g.c() * plane);
     }
     this.positions = g.n() * g.p();
-    this.tiles = (positions + TILE - 1) / TILE;
+    this.tiles = flat ? g.n() * tilesPerImage : (positions + TILE - 1) / TILE;
     // a plain output goes through per-tile scratch, so it cannot hold partial sums between slices
     int kc = SLICE_BYTES / (2 * VL * Float.BYTES);
     this.slice = blockedOut && k > 2 * kc ? kc : k;
@@ -272,7 +319,7 @@ final class BlockedConvStep implements Step {
     // tiles that serve several groups and are never, or seldom, read in place: stride, plain
     // input, or rows shorter than two tiles (most tiles then span two rows) unless one row's
     // inputs continue where the last one's end (1×1, no padding: tiles across rows are in place)
-    this.pregather = groups > 1 && (!inPlace || (g.ow() < 2 * TILE && wp != g.ow()));
+    this.pregather = !flat && groups > 1 && (!inPlace || (g.ow() < 2 * TILE && wp != g.ow()));
     if (pregather) {
       ws.requireSharedX(tiles * tileFloats);
     }
@@ -356,7 +403,7 @@ final class BlockedConvStep implements Step {
       java.util.Arrays.fill(dst, d, d + plane, 0f);
       int s = r * g.h() * rowLen;
       for (int i = 0; i < g.h(); i++) {
-        System.arraycopy(x, s + i * rowLen, dst, d + ((i + g.ph()) * wp + g.pw()) * unit, rowLen);
+        System.arraycopy(x, s + i * rowLen, dst, d + ((i + g.ph()) * wp + padLeft) * unit, rowLen);
       }
     }
   }
@@ -388,8 +435,8 @@ final class BlockedConvStep implements Step {
         if (touchWeights && t == t1 - 1 && k1 < k && t1 - t0 > 1) {
           touchSlice(pair0, pair1, k1);
         }
-        int count = Math.min(TILE, positions - t * TILE);
-        for (int i = 0; i < TILE; i++) {
+        int count = flat ? flatBases(t, bases) : Math.min(TILE, positions - t * TILE);
+        for (int i = 0; i < TILE && !flat; i++) {
           if (i < count) {
             bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
             bases[TILE + i] = n * outImage + local * VL;
@@ -486,6 +533,44 @@ final class BlockedConvStep implements Step {
       }
     }
     sink = touch;
+  }
+
+  /**
+   * The input and output bases of flat tile t: input positions one after the other (in place), past
+   * the image's last one repeating it; a discarded position's output is that of the next kept one,
+   * which the kernels store after it, and the positions after a tile's last kept one are not
+   * stored.
+   *
+   * @return the positions to store
+   */
+  private int flatBases(int t, int[] bases) {
+    int n = t / tilesPerImage;
+    int q0 = (t - n * tilesPerImage) * TILE;
+    int computed = Math.min(TILE, flatPositions - q0);
+    int in0 = n * g.c() * hp * wp + (q0 + flatShift) * VL;
+    int out0 = n * blocks * g.p() * VL;
+    int oi = q0 / wp;
+    int oj = q0 - oi * wp;
+    int count = 0;
+    for (int i = 0; i < TILE; i++) {
+      if (i < computed) {
+        bases[i] = in0 + i * VL;
+        // a discarded position (oj ≥ OW) stores where the next row's first one does
+        bases[TILE + i] = out0 + (oj < g.ow() ? oi * g.ow() + oj : (oi + 1) * g.ow()) * VL;
+        if (oj < g.ow()) {
+          count = i + 1;
+        }
+        if (++oj == wp) {
+          oj = 0;
+          oi++;
+        }
+      } else {
+        bases[i] = bases[i - 1];
+        bases[TILE + i] = bases[TILE + i - 1];
+      }
+      bases[2 * TILE + i] = 0;
+    }
+    return count;
   }
 
   /** The input base of each position of tile t (a position past the last repeats the last). */
@@ -1100,6 +1185,9 @@ final class BlockedConvStep implements Step {
       int o = (blk + b) * outPlane;
       for (int i = 0; i < count; i++) {
         int at = bases[TILE + i] + o;
+        if (i + 1 < count && bases[TILE + i + 1] + o == at) {
+          continue; // a flat tile's discarded position: the next one is stored there
+        }
         FloatVector v = FloatVector.fromArray(S, y, at);
         if (res != null) {
           v = v.add(FloatVector.fromArray(S, res, at));

@@ -170,6 +170,11 @@ class VectorKernelsTest {
     // weights of more than 2 MiB (512 × 1152), seven tiles per work item: each slice's weights
     // touched while the last tile of the slice before runs
     "1, 128, 9, 9, 512, 3, 1, 1, 1, 1, 1, true, false",
+    // stride 1 over rows wider than the output's (blocked both sides): tiles run over whole input
+    // rows, each row's last positions computed and discarded; valid 3×3 (no padded copy) and
+    // dilation 2 with padding 2, batch 2, residual
+    "2, 32, 9, 20, 32, 3, 1, 0, 1, 1, 1, true, true",
+    "2, 32, 9, 21, 32, 3, 1, 2, 2, 1, 1, true, true",
     // 1×1 over 7-wide rows with output groups (k = 1600): tiles across rows read in place
     "1, 1600, 5, 7, 64, 1, 1, 0, 1, 1, 1, true, true",
     // short reductions without a residual: ReLU and Clip applied in the kernels' registers (two
