@@ -18,11 +18,15 @@ import jdk.incubator.vector.VectorSpecies;
  * rows or images) first gathers its inputs into that form: inside the work item, for the item's
  * group of output blocks, or, when the layer's tiles are seldom read in place and its output blocks
  * form several groups, in one pass before the work items, so that each tile is gathered once per
- * run. Nothing is lowered; the input is copied whole only when the convolution pads it. Any kernel
- * size, stride and dilation; a plain output may have any channel count. Weights are packed per pair
- * of output blocks when the plan is built. A long reduction into a blocked output runs in slices,
- * each over all of a work item's tiles, the partial sums kept in the output. Bias, residual (in the
- * output's layout) and activation are applied while the tile is in registers or L1.
+ * run. A layer whose gathered tiles would not stay in L2 and whose rows would make most tiles
+ * gathered (short rows, or a stride with padding) instead runs its tiles over whole rows of the
+ * padded input (split into phases when strided), computing a few positions per row it discards, and
+ * reads every tile in place ({@link #flat}). Nothing is lowered; the input is copied whole only
+ * when the convolution pads it. Any kernel size, stride and dilation; a plain output may have any
+ * channel count. Weights are packed per pair of output blocks when the plan is built. A long
+ * reduction into a blocked output runs in slices, each over all of a work item's tiles, the partial
+ * sums kept in the output. Bias, residual (in the output's layout) and activation are applied while
+ * the tile is in registers or L1.
  */
 final class BlockedConvStep implements Step {
   private static final VectorSpecies<Float> S = Sgemm.S;
@@ -73,6 +77,13 @@ final class BlockedConvStep implements Step {
    */
   private static final int FLAT_WASTE = 5;
 
+  /**
+   * A strided layer runs {@link #flat} (where its tiles would be gathered once per run) when its
+   * flat tiles compute at most one position in this many more than it keeps: ResNet-18's 3×3
+   * stride-2 layer to 28×28 computes 816 for 784 and gains; the one to 14×14, 216 for 196, loses.
+   */
+  private static final int STRIDED_WASTE = 20;
+
   /** Bytes of packed weights a work item keeps hot (its output blocks' weights, in L2). */
   private static final int WEIGHT_BYTES = 192 * 1024;
 
@@ -109,6 +120,12 @@ final class BlockedConvStep implements Step {
   private final int hp;
   private final int wp;
 
+  /**
+   * Phases of the zero-padded copy: SH·SW for a {@link #flat} strided layer (each a plane of {@link
+   * #hp} × {@link #wp} positions), otherwise one.
+   */
+  private final int phases;
+
   /** Columns of zeros before the image's columns on each row of the zero-padded input. */
   private final int padLeft;
 
@@ -120,7 +137,9 @@ final class BlockedConvStep implements Step {
    * and are read in place, also across rows; the last wp − OW positions of each row are computed
    * and not kept. A row's zero columns on the left serve as the right padding of the row before it
    * ({@link #padLeft} is the larger of the two), and one more row of zeros after the last takes the
-   * reads of the last row's discarded positions.
+   * reads of the last row's discarded positions. A strided layer that pads (whose tiles would all
+   * be gathered) runs flat over the {@link #phases} of its zero-padded copy: in each, its taps step
+   * one position per output position, as at stride 1.
    */
   private final boolean flat;
 
@@ -214,6 +233,27 @@ final class BlockedConvStep implements Step {
       float p,
       float q,
       Workspace ws) {
+    this(g, x, blockedIn, w, bias, res, y, blockedOut, act, p, q, ws, false);
+  }
+
+  /**
+   * @param anyFlat run {@link #flat} wherever the layer can, whatever its size (for tests: small
+   *     layers otherwise gather their tiles)
+   */
+  BlockedConvStep(
+      ConvGeometry g,
+      float[] x,
+      boolean blockedIn,
+      float[] w,
+      float[] bias,
+      float[] res,
+      float[] y,
+      boolean blockedOut,
+      int act,
+      float p,
+      float q,
+      Workspace ws,
+      boolean anyFlat) {
     if (g.groups() != 1
         || (blockedOut && !Blocked.fits(g.m()))
         || (blockedIn && !Blocked.fits(g.c()))) {
@@ -252,19 +292,57 @@ final class BlockedConvStep implements Step {
     int needH = (g.oh() - 1) * g.sh() + (g.kh() - 1) * g.dh() + 1;
     int needW = (g.ow() - 1) * g.sw() + (g.kw() - 1) * g.dw() + 1;
     this.padded = g.ph() > 0 || g.pw() > 0 || needH > g.h() || needW > g.w();
+    int fullH = Math.max(g.h() + g.ph(), needH);
+    int fullW = Math.max(g.w() + g.pw(), needW);
     int padRight = Math.max(0, needW - g.w() - g.pw());
-    int shared = g.w() + Math.max(g.pw(), padRight);
+    boolean strided = g.sh() > 1 || g.sw() > 1;
+    // positions per row of flat tiles: a stride-1 layer's rows share their padding; a strided
+    // layer's are rows of a phase of the padded copy
+    int rowLength = strided ? (fullW + g.sw() - 1) / g.sw() : g.w() + Math.max(g.pw(), padRight);
+    this.positions = g.n() * g.p();
+    // a plain output goes through per-tile scratch, so it cannot hold partial sums between slices
+    int kc = SLICE_BYTES / (2 * VL * Float.BYTES);
+    this.slice = blockedOut && k > 2 * kc ? kc : k;
+    // the output blocks whose weights a work item keeps hot: their whole reduction's, or, when
+    // the layer's inputs are more than L2 holds (each group reads them all) and it is sliced, a
+    // slice's, so that each slice of a tile's input is read once for more blocks
+    int pairs = (blocks + 1) / 2;
+    boolean bigInput = (long) k * positions * Float.BYTES > L2_BYTES;
+    int hot = slice < k && bigInput ? slice : k;
+    this.pairsPerGroup = Math.max(1, Math.min(pairs, WEIGHT_BYTES / (hot * 2 * VL * 4)));
+    this.groups = (pairs + pairsPerGroup - 1) / pairsPerGroup;
+    // a strided layer runs flat only where its tiles would be gathered once per run (several
+    // groups of output blocks) into more than half of L2, and its flat tiles compute at most one
+    // position in STRIDED_WASTE more than it keeps (its rows' discarded positions and each image's
+    // last tile): measured, tiles gathered into L2 are read as fast as the input in place, a
+    // single group's tiles gathered per work item cost less than the phase-split copy (which moves
+    // a position at a time), and on small maps the discarded positions cost more than the gathers
+    long gatheredBytes =
+        (long) g.n() * g.p() / TILE * ((k + VL - 1) / VL) * TILE * VL * Float.BYTES;
+    long flatComputed =
+        (long) g.n() * (((g.oh() - 1) * rowLength + g.ow() + TILE - 1) / TILE) * TILE;
+    boolean stridedFlat =
+        groups > 1
+            && gatheredBytes > L2_BYTES / 2
+            && (flatComputed - positions) * STRIDED_WASTE <= positions;
     this.flat =
         blockedIn
             && blockedOut
-            && g.sh() == 1
-            && g.sw() == 1
-            && shared > g.ow()
-            && g.ow() < 2 * TILE
-            && (shared - g.ow()) * FLAT_WASTE <= shared;
-    this.padLeft = flat ? shared - g.w() : g.pw();
-    this.hp = padded ? Math.max(g.h() + g.ph(), needH) + (flat ? 1 : 0) : g.h();
-    this.wp = flat ? shared : padded ? Math.max(g.w() + g.pw(), needW) : g.w();
+            && (strided ? padded : rowLength > g.ow())
+            && (rowLength - g.ow()) * FLAT_WASTE <= rowLength
+            && (anyFlat || (strided ? stridedFlat : g.ow() < 2 * TILE));
+    this.phases = flat ? g.sh() * g.sw() : 1;
+    this.padLeft = flat && !strided ? rowLength - g.w() : g.pw();
+    if (!padded) {
+      this.hp = g.h();
+      this.wp = g.w();
+    } else if (flat) {
+      this.hp = (fullH + g.sh() - 1) / g.sh() + 1;
+      this.wp = rowLength;
+    } else {
+      this.hp = fullH;
+      this.wp = fullW;
+    }
     this.flatPositions = (g.oh() - 1) * wp + g.ow();
     this.tilesPerImage = (flatPositions + TILE - 1) / TILE;
     this.flatShift = padLeft - g.pw();
@@ -273,7 +351,7 @@ final class BlockedConvStep implements Step {
     // k reading the position's first input (stored past the reduction, never multiplied)
     this.offs = new int[(k + VL - 1) / VL * VL];
     this.gathered = new int[k];
-    int plane = hp * wp;
+    int plane = phases * hp * wp;
     // the order the reduction reads (channel, tap) pairs in: ONNX's for a plain input; for a
     // blocked one, a channel block's VL lanes of each tap in turn, so that VL consecutive reads
     // are adjacent floats (the weights are packed in the same order)
@@ -284,7 +362,15 @@ final class BlockedConvStep implements Step {
       for (int a = 0; a < g.kh(); a++) {
         for (int b = 0; b < g.kw(); b++, onnx++) {
           int kk = blockedIn ? ((c / VL) * taps + a * g.kw() + b) * VL + c % VL : onnx;
-          offs[kk] = chan + (a * g.dh() * wp + b * g.dw()) * unit;
+          int ra = a * g.dh();
+          int rb = b * g.dw();
+          int phase = (ra % g.sh()) * g.sw() + rb % g.sw();
+          offs[kk] =
+              chan
+                  + (phases == 1
+                          ? ra * wp + rb
+                          : phase * hp * wp + (ra / g.sh()) * wp + rb / g.sw())
+                      * unit;
           order[kk] = onnx;
           gathered[kk] = (kk / VL) * TILE * VL + kk % VL;
         }
@@ -298,19 +384,7 @@ final class BlockedConvStep implements Step {
     if (padded) {
       ws.requirePadded(g.n() * g.c() * plane);
     }
-    this.positions = g.n() * g.p();
     this.tiles = flat ? g.n() * tilesPerImage : (positions + TILE - 1) / TILE;
-    // a plain output goes through per-tile scratch, so it cannot hold partial sums between slices
-    int kc = SLICE_BYTES / (2 * VL * Float.BYTES);
-    this.slice = blockedOut && k > 2 * kc ? kc : k;
-    // the output blocks whose weights a work item keeps hot: their whole reduction's, or, when
-    // the layer's inputs are more than L2 holds (each group reads them all) and it is sliced, a
-    // slice's, so that each slice of a tile's input is read once for more blocks
-    int pairs = (blocks + 1) / 2;
-    boolean bigInput = (long) k * positions * Float.BYTES > L2_BYTES;
-    int hot = slice < k && bigInput ? slice : k;
-    this.pairsPerGroup = Math.max(1, Math.min(pairs, WEIGHT_BYTES / (hot * 2 * VL * 4)));
-    this.groups = (pairs + pairsPerGroup - 1) / pairsPerGroup;
     int wanted = ws.slots() == 1 ? 1 : 4 * ws.slots();
     this.chunks = Math.max(1, Math.min(tiles, (wanted + groups - 1) / groups));
     this.tilesPerChunk = (tiles + chunks - 1) / chunks;
@@ -397,11 +471,15 @@ final class BlockedConvStep implements Step {
   private void pad(int lo, int hi) {
     float[] dst = ws.padded();
     int rowLen = g.w() * unit;
-    int plane = hp * wp * unit;
+    int plane = phases * hp * wp * unit;
     for (int r = lo; r < hi; r++) {
       int d = r * plane;
       java.util.Arrays.fill(dst, d, d + plane, 0f);
       int s = r * g.h() * rowLen;
+      if (phases > 1) {
+        phaseSplit(s, dst, d);
+        continue;
+      }
       for (int i = 0; i < g.h(); i++) {
         System.arraycopy(x, s + i * rowLen, dst, d + ((i + g.ph()) * wp + padLeft) * unit, rowLen);
       }
@@ -536,6 +614,26 @@ final class BlockedConvStep implements Step {
   }
 
   /**
+   * Copies one block of channels (VL floats a position) from {@code x} at {@code s} into the
+   * zero-padded copy at {@code d} split by phase: padded row R and column C go to phase (R mod SH,
+   * C mod SW), row R / SH and column C / SW of it, so that a strided layer's tap reads its output
+   * positions one after the other.
+   */
+  private void phaseSplit(int s, float[] dst, int d) {
+    for (int i = 0; i < g.h(); i++) {
+      int pr = i + g.ph();
+      int rowBase = d + ((pr % g.sh()) * g.sw() * hp + pr / g.sh()) * wp * VL;
+      for (int j0 = 0; j0 < Math.min(g.sw(), g.w()); j0++) {
+        int pc = j0 + g.pw();
+        int to = rowBase + ((pc % g.sw()) * hp * wp + pc / g.sw()) * VL;
+        for (int j = j0; j < g.w(); j += g.sw(), to += VL) {
+          FloatVector.fromArray(S, x, s + (i * g.w() + j) * VL).intoArray(dst, to);
+        }
+      }
+    }
+  }
+
+  /**
    * The input and output bases of flat tile t: input positions one after the other (in place), past
    * the image's last one repeating it; a discarded position's output is that of the next kept one,
    * which the kernels store after it, and the positions after a tile's last kept one are not
@@ -547,7 +645,7 @@ final class BlockedConvStep implements Step {
     int n = t / tilesPerImage;
     int q0 = (t - n * tilesPerImage) * TILE;
     int computed = Math.min(TILE, flatPositions - q0);
-    int in0 = n * g.c() * hp * wp + (q0 + flatShift) * VL;
+    int in0 = n * g.c() * phases * hp * wp + (q0 + flatShift) * VL;
     int out0 = n * blocks * g.p() * VL;
     int oi = q0 / wp;
     int oj = q0 - oi * wp;

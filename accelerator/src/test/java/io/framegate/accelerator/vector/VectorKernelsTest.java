@@ -175,6 +175,10 @@ class VectorKernelsTest {
     // dilation 2 with padding 2, batch 2, residual
     "2, 32, 9, 20, 32, 3, 1, 0, 1, 1, 1, true, true",
     "2, 32, 9, 21, 32, 3, 1, 2, 2, 1, 1, true, true",
+    // strided layers that pad, blocked both sides: flat over the phases of the padded copy;
+    // stride 2 on odd-sized maps, then with dilation 2 and three output blocks
+    "2, 32, 13, 17, 32, 3, 2, 1, 1, 1, 1, true, true",
+    "1, 32, 15, 20, 48, 3, 2, 2, 2, 1, 2, true, true",
     // 1×1 over 7-wide rows with output groups (k = 1600): tiles across rows read in place
     "1, 1600, 5, 7, 64, 1, 1, 0, 1, 1, 1, true, true",
     // short reductions without a residual: ReLU and Clip applied in the kernels' registers (two
@@ -292,6 +296,11 @@ class VectorKernelsTest {
           Step blockedIn =
               new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, true, act, p, q, ws);
           steps.put("direct, blocked to blocked", blockedOut(blockedIn, gotB, got, n, m, oh * ow));
+          // tiles over whole rows (of the phases of the padded copy, when strided), which small
+          // layers take only here
+          Step flat =
+              new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, true, act, p, q, ws, true);
+          steps.put("direct, blocked to blocked, flat", blockedOut(flat, gotB, got, n, m, oh * ow));
         }
       }
     }
