@@ -219,26 +219,8 @@ final class BlockedConvStep implements Step {
    * @param bias M values or null
    * @param res residual with the output's shape and layout, or null
    * @param blockedOut whether y (and res) are blocked (M a multiple of VL) or plain (any M)
-   */
-  BlockedConvStep(
-      ConvGeometry g,
-      float[] x,
-      boolean blockedIn,
-      float[] w,
-      float[] bias,
-      float[] res,
-      float[] y,
-      boolean blockedOut,
-      int act,
-      float p,
-      float q,
-      Workspace ws) {
-    this(g, x, blockedIn, w, bias, res, y, blockedOut, act, p, q, ws, false);
-  }
-
-  /**
-   * @param anyFlat run {@link #flat} wherever the layer can, whatever its size (for tests: small
-   *     layers otherwise gather their tiles)
+   * @param anyFlat run {@link #flat} wherever the layer can, whatever its size (false but in tests:
+   *     small layers otherwise gather their tiles)
    */
   BlockedConvStep(
       ConvGeometry g,

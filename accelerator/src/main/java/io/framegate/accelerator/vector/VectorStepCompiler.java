@@ -226,7 +226,7 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
                   qq,
                   ws)
               : new BlockedConvStep(
-                  g, in[0], xBlocked, w, bias, res, out[0], yBlocked, a, pp, qq, ws);
+                  g, in[0], xBlocked, w, bias, res, out[0], yBlocked, a, pp, qq, ws, false);
       return before.isEmpty() ? step : new LayoutStep(before, step, List.of());
     }
     if (g.depthwise() && Blocked.fits(g.c()) && ctx.shape(0).length == 4 && touchesBlocked(ctx)) {

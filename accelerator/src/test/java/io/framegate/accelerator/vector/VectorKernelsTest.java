@@ -280,21 +280,22 @@ class VectorKernelsTest {
       // needs whole blocks, and is read back through a plain copy
       steps.put(
           "direct, plain to plain",
-          new BlockedConvStep(g, x, false, wt, bias, res, got, false, act, p, q, ws));
+          new BlockedConvStep(g, x, false, wt, bias, res, got, false, act, p, q, ws, false));
       float[] xB = Blocked.fits(c) ? Blocked.blocked(x, n, c, h * w) : null;
       if (xB != null) {
         steps.put(
             "direct, blocked to plain",
-            new BlockedConvStep(g, xB, true, wt, bias, res, got, false, act, p, q, ws));
+            new BlockedConvStep(g, xB, true, wt, bias, res, got, false, act, p, q, ws, false));
       }
       if (Blocked.fits(m)) {
         float[] resB = hasRes ? Blocked.blocked(res, n, m, oh * ow) : null;
         float[] gotB = new float[size];
-        Step plainIn = new BlockedConvStep(g, x, false, wt, bias, resB, gotB, true, act, p, q, ws);
+        Step plainIn =
+            new BlockedConvStep(g, x, false, wt, bias, resB, gotB, true, act, p, q, ws, false);
         steps.put("direct, plain to blocked", blockedOut(plainIn, gotB, got, n, m, oh * ow));
         if (xB != null) {
           Step blockedIn =
-              new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, true, act, p, q, ws);
+              new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, true, act, p, q, ws, false);
           steps.put("direct, blocked to blocked", blockedOut(blockedIn, gotB, got, n, m, oh * ow));
           // tiles over whole rows (of the phases of the padded copy, when strided), which small
           // layers take only here
