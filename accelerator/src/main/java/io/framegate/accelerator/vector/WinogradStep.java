@@ -118,7 +118,11 @@ final class WinogradStep implements Step {
    * channels. With 16-float vectors (AVX-512, twelve-position direct tiles at about 320 GFLOP/s):
    * from 65 input channels and 2²⁵ multiply-adds per tap: VGG-16's layers of 128 to 512 channels
    * took 0.55–0.87 of the direct time, ResNet-18's at batch 1 (c·m·n·p = 12.8M) 1.2–2.0 of it, and
-   * every 64-channel layer 1.8–2.5 of it.
+   * every 64-channel layer 1.8–2.5 of it. Since the direct kernel's flat tiles, also from 2¹⁵
+   * products of channels c·m or maps of 64×64: at batch 8, the Inception-style model's 35×35 layers
+   * of 96 → 96 took 1.46 of the direct time and its 17×17 ones (c·m of 16384 to 30720) 1.13–1.41,
+   * ResNet-18's 128 → 128 at 28×28 1.03, against 0.52–0.75 for c·m from 32768 (VGG-16, ResNet-18's
+   * 14×14 and 7×7 layers); its 71×71 layer of 80 → 192 0.97 at batch 8 and 0.86–0.88 at batch 1.
    */
   static boolean suits(ConvGeometry g) {
     if (!applies(g) || g.m() < 16) {
@@ -127,7 +131,9 @@ final class WinogradStep implements Step {
     if (Sgemm.VL < 16) {
       return g.c() > 32;
     }
-    return g.c() > 64 && (long) g.c() * g.m() * g.n() * g.p() >= 1L << 25;
+    return g.c() > 64
+        && (long) g.c() * g.m() * g.n() * g.p() >= 1L << 25
+        && (g.c() * g.m() >= 1 << 15 || g.p() >= 1 << 12);
   }
 
   /**
