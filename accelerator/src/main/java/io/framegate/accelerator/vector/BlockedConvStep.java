@@ -495,26 +495,31 @@ final class BlockedConvStep implements Step {
         if (touchWeights && t == t1 - 1 && k1 < k && t1 - t0 > 1) {
           touchSlice(pair0, pair1, k1);
         }
-        int count = flat ? flatBases(t, bases) : Math.min(TILE, positions - t * TILE);
-        for (int i = 0; i < TILE && !flat; i++) {
-          if (i < count) {
-            bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
-            bases[TILE + i] = n * outImage + local * VL;
-            bases[2 * TILE + i] = n * g.m() * g.p() + local;
-            local++;
-            if (++oj == g.ow()) {
-              oj = 0;
-              if (++oi == g.oh()) {
-                oi = 0;
-                local = 0;
-                n++;
+        int count;
+        if (flat) {
+          count = flatBases(t, bases);
+        } else {
+          count = Math.min(TILE, positions - t * TILE);
+          for (int i = 0; i < TILE; i++) {
+            if (i < count) {
+              bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
+              bases[TILE + i] = n * outImage + local * VL;
+              bases[2 * TILE + i] = n * g.m() * g.p() + local;
+              local++;
+              if (++oj == g.ow()) {
+                oj = 0;
+                if (++oi == g.oh()) {
+                  oi = 0;
+                  local = 0;
+                  n++;
+                }
               }
+            } else {
+              // past the last position: repeat the last one (read, never stored)
+              bases[i] = bases[i - 1];
+              bases[TILE + i] = bases[TILE + i - 1];
+              bases[2 * TILE + i] = bases[2 * TILE + i - 1];
             }
-          } else {
-            // past the last position: repeat the last one (read, never stored)
-            bases[i] = bases[i - 1];
-            bases[TILE + i] = bases[TILE + i - 1];
-            bases[2 * TILE + i] = bases[2 * TILE + i - 1];
           }
         }
         // the kernels read position i's input at x0 + o[kk] + i·VL: in place when the positions
@@ -648,7 +653,6 @@ final class BlockedConvStep implements Step {
         bases[i] = bases[i - 1];
         bases[TILE + i] = bases[TILE + i - 1];
       }
-      bases[2 * TILE + i] = 0;
     }
     return count;
   }

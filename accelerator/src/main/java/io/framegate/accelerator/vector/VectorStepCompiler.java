@@ -459,19 +459,16 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
       // float inputs: Concat's inference rejects mixed types)
       return null;
     }
-    long axisAttr = ctx.attrs().getInt("axis", 0);
-    long axis = axisAttr < 0 ? axisAttr + y.length : axisAttr;
-    if (axis < 0 || axis >= y.length) {
-      return null;
-    }
-    int outer = Shapes.product(y, 0, (int) axis);
-    int stride = Shapes.product(y, (int) axis, y.length);
+    // in range: the operator's inference checked it
+    int axis = Shapes.axis(ctx.attrs().getInt("axis", 0), y.length, "Concat");
+    int outer = Shapes.product(y, 0, axis);
+    int stride = Shapes.product(y, axis, y.length);
     List<int[]> pieces = new ArrayList<>();
     for (int o = 0; o < outer; o++) {
       int dst = o * stride;
       for (int i = 0; i < in.length; i++) {
         int[] s = ctx.shape(i);
-        int run = Shapes.product(s, (int) axis, s.length);
+        int run = Shapes.product(s, axis, s.length);
         for (int e = 0; e < run; e += BLOCK) {
           pieces.add(new int[] {i, o * run + e, dst + e, Math.min(BLOCK, run - e)});
         }

@@ -122,7 +122,8 @@ final class WinogradStep implements Step {
    * products of channels c·m or maps of 64×64: at batch 8, the Inception-style model's 35×35 layers
    * of 96 → 96 took 1.46 of the direct time and its 17×17 ones (c·m of 16384 to 30720) 1.13–1.41,
    * ResNet-18's 128 → 128 at 28×28 1.03, against 0.52–0.75 for c·m from 32768 (VGG-16, ResNet-18's
-   * 14×14 and 7×7 layers); its 71×71 layer of 80 → 192 0.97 at batch 8 and 0.86–0.88 at batch 1.
+   * 14×14 and 7×7 layers); the Inception-style model's 71×71 layer of 80 → 192 (kept by its map)
+   * 0.97 at batch 8 and 0.86–0.88 at batch 1.
    */
   static boolean suits(ConvGeometry g) {
     if (!applies(g) || g.m() < 16) {
