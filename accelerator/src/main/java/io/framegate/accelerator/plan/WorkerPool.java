@@ -2,7 +2,7 @@ package io.framegate.accelerator.plan;
 
 import io.framegate.accelerator.op.Loops;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -10,15 +10,26 @@ import java.util.concurrent.locks.LockSupport;
  * takes part too, and nothing is allocated per loop, so a steady-state inference produces no
  * garbage here. Owned by one plan (not the common pool: the gateway's network threads share the
  * same cores).
+ *
+ * <p>Thread t (the caller is thread 0) owns the t-th contiguous share of a loop's chunks and runs
+ * them first, in order, before it takes chunks left in the other threads' shares. Consecutive loops
+ * over the same positions (a plan's layers) thus give each thread the same part of the data as a
+ * rule, which its core wrote or read last and still has in its own cache; a late or slow thread's
+ * chunks are still done by the others.
  */
 public final class WorkerPool implements Loops, AutoCloseable {
   private final Thread[] workers;
   private final int parallelism;
 
   /**
-   * (generation &lt;&lt; 32) | next chunk: a late worker can never claim a chunk of a newer loop.
+   * Per thread, at index t·{@link #PAD}: (generation &lt;&lt; 32) | the next chunk of its share, so
+   * that a late worker can never claim a chunk of a newer loop. Padded to keep each thread's
+   * counter on a cache line of its own.
    */
-  private final AtomicLong nextChunk = new AtomicLong();
+  private final AtomicLongArray next;
+
+  /** Longs between two threads' counters (two cache lines). */
+  private static final int PAD = 16;
 
   private final AtomicInteger doneChunks = new AtomicInteger();
   private volatile Range body;
@@ -37,9 +48,12 @@ public final class WorkerPool implements Loops, AutoCloseable {
       throw new IllegalArgumentException("threads must be at least 1, is " + threads);
     }
     this.parallelism = threads;
+    this.next = new AtomicLongArray(threads * PAD);
     this.workers = new Thread[threads - 1];
     for (int i = 0; i < workers.length; i++) {
-      workers[i] = Thread.ofPlatform().daemon().name(name + "-" + (i + 1)).unstarted(this::work);
+      int index = i + 1;
+      workers[i] =
+          Thread.ofPlatform().daemon().name(name + "-" + index).unstarted(() -> work(index));
       workers[i].start();
     }
   }
@@ -66,12 +80,14 @@ public final class WorkerPool implements Loops, AutoCloseable {
     doneChunks.set(0);
     caller = Thread.currentThread();
     int g = generation + 1;
-    nextChunk.set((long) g << 32);
+    for (int t = 0; t < parallelism; t++) {
+      next.set(t * PAD, ((long) g << 32) | shareStart(t, c));
+    }
     generation = g;
     for (Thread w : workers) {
       LockSupport.unpark(w);
     }
-    runChunks(g);
+    runChunks(0, g);
     // the other threads finish their last chunks moments after the caller does, as a rule: a
     // parked caller would pay a wake-up on every loop, so it waits actively for a moment first
     long since = System.nanoTime();
@@ -91,33 +107,53 @@ public final class WorkerPool implements Loops, AutoCloseable {
     }
   }
 
-  private void runChunks(int g) {
+  /** The first of thread t's chunks when a loop has c of them. */
+  private int shareStart(int t, int c) {
+    return (int) ((long) c * t / parallelism);
+  }
+
+  /** Runs thread {@code self}'s share of loop g's chunks, then whatever is left of the others'. */
+  private void runChunks(int self, int g) {
     int c = chunks;
-    int n = total;
-    Range r = body;
-    while (true) {
-      long v = nextChunk.get();
-      int k = (int) v;
-      if ((int) (v >>> 32) != g || k >= c) {
-        return;
-      }
-      if (!nextChunk.compareAndSet(v, v + 1)) {
-        continue;
-      }
-      int lo = (int) ((long) n * k / c);
-      int hi = (int) ((long) n * (k + 1) / c);
-      try {
-        r.run(lo, hi);
-      } catch (Throwable t) {
-        failure = t;
-      }
-      if (doneChunks.incrementAndGet() == c) {
-        LockSupport.unpark(caller);
+    for (int i = 0; i < parallelism; i++) {
+      int t = (self + i) % parallelism;
+      int end = shareStart(t + 1, c);
+      for (int k = claim(t, g, end); k >= 0; k = claim(t, g, end)) {
+        run(k, c);
       }
     }
   }
 
-  private void work() {
+  /** The next chunk of thread t's share of loop g, or -1 when none is left. */
+  private int claim(int t, int g, int end) {
+    while (true) {
+      long v = next.get(t * PAD);
+      int k = (int) v;
+      if ((int) (v >>> 32) != g || k >= end) {
+        return -1;
+      }
+      if (next.compareAndSet(t * PAD, v, v + 1)) {
+        return k;
+      }
+    }
+  }
+
+  /** Runs chunk k of c. */
+  private void run(int k, int c) {
+    int n = total;
+    int lo = (int) ((long) n * k / c);
+    int hi = (int) ((long) n * (k + 1) / c);
+    try {
+      body.run(lo, hi);
+    } catch (Throwable t) {
+      failure = t;
+    }
+    if (doneChunks.incrementAndGet() == c) {
+      LockSupport.unpark(caller);
+    }
+  }
+
+  private void work(int self) {
     int seen = 0;
     long idleSince = System.nanoTime();
     int spins = 0;
@@ -125,7 +161,7 @@ public final class WorkerPool implements Loops, AutoCloseable {
       int g = generation;
       if (g != seen) {
         seen = g;
-        runChunks(g);
+        runChunks(self, g);
         idleSince = System.nanoTime();
         spins = 0;
       } else if (spinning(++spins, idleSince)) {

@@ -388,7 +388,7 @@ final class BlockedConvStep implements Step {
           float[] src = input();
           for (int s = lo; s < hi; s++) {
             int[] bases = ws.ints(s);
-            for (int t = ws.claimItem(); t < tiles; t = ws.claimItem()) {
+            for (int t = ws.claimItem(s); t >= 0; t = ws.claimItem(s)) {
               inputBases(t, bases);
               gather(src, bases, ws.sharedX(), t * tileFloats, 0, k);
             }
@@ -396,13 +396,12 @@ final class BlockedConvStep implements Step {
         };
     this.body =
         (lo, hi) -> {
-          int items = groups * chunks;
           for (int s = lo; s < hi; s++) {
             int[] bases = ws.ints(s);
             for (int i = 0; i < TILE; i++) {
               bases[3 * TILE + i] = i * 2 * VL;
             }
-            for (int item = ws.claimItem(); item < items; item = ws.claimItem()) {
+            for (int item = ws.claimItem(s); item >= 0; item = ws.claimItem(s)) {
               work(item, bases, s);
             }
           }
@@ -437,10 +436,10 @@ final class BlockedConvStep implements Step {
       loops.forRange(padRows, padBody);
     }
     if (pregather) {
-      ws.resetItems();
+      ws.resetItems(tiles);
       loops.forRange(ws.slots(), gatherBody);
     }
-    ws.resetItems();
+    ws.resetItems(groups * chunks);
     loops.forRange(ws.slots(), body);
   }
 

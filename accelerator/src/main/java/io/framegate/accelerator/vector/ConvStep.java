@@ -109,7 +109,7 @@ final class ConvStep implements Step {
         (lo, hi) -> {
           for (int s = lo; s < hi; s++) {
             float[] edge = ws.edge(s);
-            for (int item = ws.claimItem(); item < items; item = ws.claimItem()) {
+            for (int item = ws.claimItem(s); item >= 0; item = ws.claimItem(s)) {
               work(item, edge);
             }
           }
@@ -132,7 +132,7 @@ final class ConvStep implements Step {
         c1 = Math.min(allCols, start + blockCols);
         items = (c1 - c0 + Sgemm.NC - 1) / Sgemm.NC * rowSplits;
         loops.forRange(k, packBody);
-        ws.resetItems();
+        ws.resetItems(items);
         loops.forRange(ws.slots(), gemmBody);
       }
     }

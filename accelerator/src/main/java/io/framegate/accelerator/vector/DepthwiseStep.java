@@ -7,6 +7,7 @@ import io.framegate.accelerator.op.Step;
 final class DepthwiseStep implements Step {
   private final Workspace ws;
   private final Loops.Range body;
+  private final int planes;
 
   DepthwiseStep(
       ConvGeometry g,
@@ -20,13 +21,13 @@ final class DepthwiseStep implements Step {
       float q,
       Workspace ws) {
     this.ws = ws;
+    this.planes = g.n() * g.c();
     ws.requirePlane(DepthwiseKernels.scratchFloats(g));
-    int planes = g.n() * g.c();
     this.body =
         (lo, hi) -> {
           for (int s = lo; s < hi; s++) {
             float[] xp = ws.plane(s);
-            for (int i = ws.claimItem(); i < planes; i = ws.claimItem()) {
+            for (int i = ws.claimItem(s); i >= 0; i = ws.claimItem(s)) {
               DepthwiseKernels.plane(g, x, w, bias, res, y, act, p, q, i, xp);
             }
           }
@@ -35,7 +36,7 @@ final class DepthwiseStep implements Step {
 
   @Override
   public void run(Loops loops) {
-    ws.resetItems();
+    ws.resetItems(planes);
     loops.forRange(ws.slots(), body);
   }
 }

@@ -87,7 +87,7 @@ final class PoolStep implements Step {
         (lo, hi) -> {
           for (int s = lo; s < hi; s++) {
             float[] xp = ws.plane(s);
-            for (int i = ws.claimItem(); i < planes; i = ws.claimItem()) {
+            for (int i = ws.claimItem(s); i >= 0; i = ws.claimItem(s)) {
               plane(i, xp);
             }
           }
@@ -110,7 +110,7 @@ final class PoolStep implements Step {
 
   @Override
   public void run(Loops loops) {
-    ws.resetItems();
+    ws.resetItems(g.n() * g.c());
     loops.forRange(ws.slots(), body);
   }
 

@@ -20,24 +20,27 @@ final class RowBands {
 
   private final Workspace ws;
   private final Loops.Range body;
+  private final int items;
 
   RowBands(int planes, int rows, Workspace ws, Rows work) {
     int wanted = (ITEMS_PER_SLOT * ws.slots() + planes - 1) / planes;
     int bands = Math.max(1, Math.min(rows, wanted));
     int bandRows = (rows + bands - 1) / bands;
-    int items = planes * bands;
+    this.items = planes * bands;
     this.ws = ws;
     this.body =
-        (from, to) -> {
-          for (int i = ws.claimItem(); i < items; i = ws.claimItem()) {
-            int r0 = (i % bands) * bandRows;
-            work.run(i / bands, r0, Math.min(rows, r0 + bandRows));
+        (lo, hi) -> {
+          for (int s = lo; s < hi; s++) {
+            for (int i = ws.claimItem(s); i >= 0; i = ws.claimItem(s)) {
+              int r0 = (i % bands) * bandRows;
+              work.run(i / bands, r0, Math.min(rows, r0 + bandRows));
+            }
           }
         };
   }
 
   void run(Loops loops) {
-    ws.resetItems();
+    ws.resetItems(items);
     loops.forRange(ws.slots(), body);
   }
 }

@@ -43,6 +43,9 @@ final class WinogradStep implements Step {
   private final int c;
   private final int m;
 
+  /** Items of the output transform: channels, or channel blocks of a blocked output. */
+  private final int outputItems;
+
   /** Outputs per side of a block (T). */
   private final int tile;
 
@@ -243,7 +246,7 @@ final class WinogradStep implements Step {
         (lo, hi) -> {
           for (int slot = lo; slot < hi; slot++) {
             float[] xp = ws.plane(slot);
-            for (int ch = ws.claimItem(); ch < c; ch = ws.claimItem()) {
+            for (int ch = ws.claimItem(slot); ch >= 0; ch = ws.claimItem(slot)) {
               transformInput(ch, xp);
             }
           }
@@ -252,18 +255,19 @@ final class WinogradStep implements Step {
         (lo, hi) -> {
           for (int s = lo; s < hi; s++) {
             float[] edge = ws.edge(s);
-            for (int item = ws.claimItem(); item < items; item = ws.claimItem()) {
+            for (int item = ws.claimItem(s); item >= 0; item = ws.claimItem(s)) {
               multiply(item, edge);
             }
           }
         };
     // a blocked output is written a channel block per item: the block's channels share cache lines
     int perItem = blockedOut ? VL : 1;
+    this.outputItems = (m + perItem - 1) / perItem;
     this.outputBody =
         (lo, hi) -> {
           for (int slot = lo; slot < hi; slot++) {
             float[] sp = ws.plane(slot);
-            for (int item = ws.claimItem(); item * perItem < m; item = ws.claimItem()) {
+            for (int item = ws.claimItem(slot); item >= 0; item = ws.claimItem(slot)) {
               for (int o = item * perItem; o < (item + 1) * perItem; o++) {
                 transformOutput(o, sp);
               }
@@ -291,11 +295,11 @@ final class WinogradStep implements Step {
       t1 = Math.min(allTiles, start + blockTiles);
       padded = ConvStep.roundUp(t1 - t0, Sgemm.NR);
       items = xis * ((padded + Sgemm.NC - 1) / Sgemm.NC) * rowSplits;
-      ws.resetItems();
+      ws.resetItems(c);
       loops.forRange(ws.slots(), inputBody);
-      ws.resetItems();
+      ws.resetItems(items);
       loops.forRange(ws.slots(), gemmBody);
-      ws.resetItems();
+      ws.resetItems(outputItems);
       loops.forRange(ws.slots(), outputBody);
     }
   }

@@ -1,13 +1,16 @@
 package io.framegate.accelerator.vector;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Scratch memory of one plan, allocated when the plan is built: one packed-B block, a product
  * block, a re-laid-out input, and an edge tile and a padded-plane buffer per worker slot. Steps run
  * one at a time, so all of a plan's steps share it. A parallel step runs {@link #slots()} ranges of
- * one slot each; each slot claims work items from a shared counter until none are left, so fast
- * threads take more items while every slot keeps its own scratch.
+ * one slot each, and {@link io.framegate.accelerator.plan.WorkerPool} runs slot t on thread t as a
+ * rule. A step's work items are split into one contiguous share per slot: each slot claims the
+ * items of its own share in order, then what is left of the others', so that fast threads take more
+ * items while every slot keeps its own scratch, and consecutive steps give a thread the same part
+ * of the data, which is still in its core's cache.
  */
 final class Workspace {
   private float[] sharedB = new float[0];
@@ -19,10 +22,20 @@ final class Workspace {
   private final int[][] ints;
   private float[] padded = new float[0];
   private final float[][] layout = new float[4][0];
-  private final AtomicInteger next = new AtomicInteger();
+
+  /** Per slot, at index slot·{@link #PAD}: the next item of its share. */
+  private final AtomicIntegerArray next;
+
+  /** The end of each slot's share. */
+  private final int[] shareEnd;
+
+  /** Ints between two slots' counters (two cache lines). */
+  private static final int PAD = 32;
 
   Workspace(int slots) {
     this.slots = slots;
+    next = new AtomicIntegerArray(slots * PAD);
+    shareEnd = new int[slots];
     edges = new float[slots][Math.max(Sgemm.MR, BlockedConvStep.TILE) * Sgemm.NR];
     planes = new float[slots][0];
     ints = new int[slots][4 * BlockedConvStep.TILE];
@@ -125,13 +138,32 @@ final class Workspace {
     return planes[slot];
   }
 
-  /** Starts handing out work items 0, 1, 2... (called by the step before its parallel loop). */
-  void resetItems() {
-    next.set(0);
+  /**
+   * Starts handing out work items [0, items), split into the slots' shares (called by the step
+   * before its parallel loop).
+   */
+  void resetItems(int items) {
+    for (int s = 0; s < slots; s++) {
+      next.set(s * PAD, (int) ((long) items * s / slots));
+      shareEnd[s] = (int) ((long) items * (s + 1) / slots);
+    }
   }
 
-  /** The next unclaimed work item. */
-  int claimItem() {
-    return next.getAndIncrement();
+  /**
+   * The next unclaimed work item for {@code slot}: from its own share, then from the others'; -1
+   * when every item is taken.
+   */
+  int claimItem(int slot) {
+    for (int i = 0; i < slots; i++) {
+      int s = slot + i < slots ? slot + i : slot + i - slots;
+      int end = shareEnd[s];
+      if (next.get(s * PAD) < end) {
+        int item = next.getAndIncrement(s * PAD);
+        if (item < end) {
+          return item;
+        }
+      }
+    }
+    return -1;
   }
 }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.junit.jupiter.api.Test;
 
 class WorkerPoolTest {
@@ -26,6 +28,34 @@ class WorkerPoolTest {
             assertEquals(1, hits.get(i), "index " + i + " of " + total);
           }
         }
+      }
+    }
+  }
+
+  @Test
+  void theCallerRunsTheFirstShareFirstAndAnyThreadFinishesALateOne() throws Exception {
+    try (WorkerPool pool = new WorkerPool(2, "test")) {
+      for (int round = 0; round < 200; round++) {
+        // the second share waits until the first has started: only a thread that took the first
+        // share before anything else can start it, and the worker takes its own share first
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        AtomicReferenceArray<Thread> ranBy = new AtomicReferenceArray<>(2);
+        pool.forRange(
+            2,
+            (lo, hi) -> {
+              ranBy.set(lo, Thread.currentThread());
+              if (lo == 0) {
+                firstStarted.countDown();
+              } else {
+                try {
+                  firstStarted.await();
+                } catch (InterruptedException e) {
+                  throw new IllegalStateException(e);
+                }
+              }
+            });
+        assertEquals(Thread.currentThread(), ranBy.get(0), "round " + round);
+        assertTrue(ranBy.get(1) != null, "round " + round);
       }
     }
   }
