@@ -162,7 +162,7 @@ final class BlockedDepthwiseStep implements Step {
         tapMask[k] |= 1 << t;
       }
     }
-    this.bands = new RowBands(g.n() * (g.c() / VL), g.oh(), ws, this::rows);
+    this.bands = new RowBands(g.n(), g.c() / VL, g.oh(), ws, this::rows);
   }
 
   @Override

@@ -99,7 +99,7 @@ final class BlockedPoolStep implements Step {
       rowCount[r] =
           PoolStep.taps(r * g.sh() - g.ph(), g.dh(), g.kh(), g.h(), g.ph(), padEndH, includePad);
     }
-    this.bands = new RowBands(g.n() * (g.c() / VL), g.oh(), ws, this::rows);
+    this.bands = new RowBands(g.n(), g.c() / VL, g.oh(), ws, this::rows);
   }
 
   @Override
