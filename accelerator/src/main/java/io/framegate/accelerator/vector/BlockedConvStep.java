@@ -153,6 +153,26 @@ final class BlockedConvStep implements Step {
   private final int flatShift;
 
   private final int unit;
+
+  /**
+   * Whether a plain input of C channels with C·SH·SW ≤ VL is read from a copy laid out on the
+   * stride's grid of the zero-padded input, hp × wp positions of one block each, lane (c, ph, pw)
+   * of position (r, j) holding channel c at row r·SH + ph, column j·SW + pw (see {@link
+   * #packLanes}). Every tap then steps one position per output position, as a blocked input at
+   * stride 1 does, and a tile on one output row reads in place instead of gathering its inputs a
+   * position at a time: the 3-channel first layers of image models (ResNet's 7×7 and MobileNet's
+   * 3×3 at stride 2).
+   */
+  private final boolean lanePacked;
+
+  /** Input rows and columns between two output positions' bases: the stride, or one on the grid. */
+  private final int rowStep;
+
+  private final int colStep;
+
+  /** Floats of one image of the input the kernels read. */
+  private final int inImage;
+
   private final int positions;
   private final int tiles;
   private final int blocks;
@@ -273,7 +293,9 @@ final class BlockedConvStep implements Step {
     // the padded input covers every tap of every output position
     int needH = (g.oh() - 1) * g.sh() + (g.kh() - 1) * g.dh() + 1;
     int needW = (g.ow() - 1) * g.sw() + (g.kw() - 1) * g.dw() + 1;
-    this.padded = g.ph() > 0 || g.pw() > 0 || needH > g.h() || needW > g.w();
+    // a plain input of few channels: one block per position of the stride's grid
+    this.lanePacked = !blockedIn && g.dh() == 1 && g.dw() == 1 && g.c() * g.sh() * g.sw() <= VL;
+    this.padded = lanePacked || g.ph() > 0 || g.pw() > 0 || needH > g.h() || needW > g.w();
     int fullH = Math.max(g.h() + g.ph(), needH);
     int fullW = Math.max(g.w() + g.pw(), needW);
     int padRight = Math.max(0, needW - g.w() - g.pw());
@@ -318,6 +340,9 @@ final class BlockedConvStep implements Step {
     if (!padded) {
       this.hp = g.h();
       this.wp = g.w();
+    } else if (lanePacked) {
+      this.hp = (fullH + g.sh() - 1) / g.sh();
+      this.wp = (fullW + g.sw() - 1) / g.sw();
     } else if (flat) {
       this.hp = (fullH + g.sh() - 1) / g.sh() + 1;
       this.wp = rowLength;
@@ -328,7 +353,10 @@ final class BlockedConvStep implements Step {
     this.flatPositions = (g.oh() - 1) * wp + g.ow();
     this.tilesPerImage = (flatPositions + TILE - 1) / TILE;
     this.flatShift = padLeft - g.pw();
-    this.unit = blockedIn ? VL : 1;
+    this.unit = blockedIn || lanePacked ? VL : 1;
+    this.rowStep = lanePacked ? 1 : g.sh();
+    this.colStep = lanePacked ? 1 : g.sw();
+    this.inImage = lanePacked ? hp * wp * VL : g.c() * hp * wp;
     // whole vectors of offsets: a plain input's gather reads VL of them at a time, the ones past
     // k reading the position's first input (stored past the reduction, never multiplied)
     this.offs = new int[(k + VL - 1) / VL * VL];
@@ -347,12 +375,18 @@ final class BlockedConvStep implements Step {
           int ra = a * g.dh();
           int rb = b * g.dw();
           int phase = (ra % g.sh()) * g.sw() + rb % g.sw();
-          offs[kk] =
-              chan
-                  + (phases == 1
-                          ? ra * wp + rb
-                          : phase * hp * wp + (ra / g.sh()) * wp + rb / g.sw())
-                      * unit;
+          if (lanePacked) {
+            // tap (a, b) of channel c: lane (c, a mod SH, b mod SW) of grid position (a/SH, b/SW)
+            int lane = (c * g.sh() + a % g.sh()) * g.sw() + b % g.sw();
+            offs[kk] = ((a / g.sh()) * wp + b / g.sw()) * VL + lane;
+          } else {
+            offs[kk] =
+                chan
+                    + (phases == 1
+                            ? ra * wp + rb
+                            : phase * hp * wp + (ra / g.sh()) * wp + rb / g.sw())
+                        * unit;
+          }
           order[kk] = onnx;
           gathered[kk] = (kk / VL) * TILE * VL + kk % VL;
         }
@@ -364,14 +398,14 @@ final class BlockedConvStep implements Step {
     ws.requirePlane(tileFloats);
     ws.requireInts(READS + k);
     if (padded) {
-      ws.requirePadded(g.n() * g.c() * plane);
+      ws.requirePadded(lanePacked ? g.n() * hp * wp * VL : g.n() * g.c() * plane);
     }
     this.tiles = flat ? g.n() * tilesPerImage : (positions + TILE - 1) / TILE;
     int wanted = ws.slots() == 1 ? 1 : 4 * ws.slots();
     this.chunks = Math.max(1, Math.min(tiles, (wanted + groups - 1) / groups));
     this.tilesPerChunk = (tiles + chunks - 1) / chunks;
-    this.padRows = g.n() * (blockedIn ? g.c() / VL : g.c());
-    this.inPlace = blockedIn && g.sw() == 1;
+    this.padRows = lanePacked ? g.n() * hp : g.n() * (blockedIn ? g.c() / VL : g.c());
+    this.inPlace = (blockedIn && g.sw() == 1) || lanePacked;
     // tiles that serve several groups and are never, or seldom, read in place: stride, plain
     // input, or rows shorter than two tiles (most tiles then span two rows) unless one row's
     // inputs continue where the last one's end (1×1, no padding: tiles across rows are in place)
@@ -448,8 +482,15 @@ final class BlockedConvStep implements Step {
     return padded ? ws.padded() : x;
   }
 
-  /** Copies channel rows [lo, hi) (plain channels, or blocks) into the zero-padded input. */
+  /**
+   * Copies channel rows [lo, hi) (plain channels, or blocks) into the zero-padded input; when
+   * {@link #lanePacked}, fills rows [lo, hi) of the grid (over the batch) instead.
+   */
   private void pad(int lo, int hi) {
+    if (lanePacked) {
+      packLanes(lo, hi);
+      return;
+    }
     float[] dst = ws.padded();
     int rowLen = g.w() * unit;
     int plane = phases * hp * wp * unit;
@@ -467,6 +508,40 @@ final class BlockedConvStep implements Step {
     }
   }
 
+  /**
+   * Fills rows [lo, hi) (image · hp + row) of the {@link #lanePacked} input: lane (c, ph, pw) of
+   * grid position (r, j) holds channel c of the zero-padded input at row r·SH + ph, column j·SW +
+   * pw.
+   */
+  private void packLanes(int lo, int hi) {
+    float[] dst = ws.padded();
+    int sh = g.sh();
+    int sw = g.sw();
+    for (int row = lo; row < hi; row++) {
+      int n = row / hp;
+      int r = row - n * hp;
+      int d = row * wp * VL;
+      java.util.Arrays.fill(dst, d, d + wp * VL, 0f);
+      for (int c = 0; c < g.c(); c++) {
+        for (int ph = 0; ph < sh; ph++) {
+          int i = r * sh + ph - g.ph();
+          if (i < 0 || i >= g.h()) {
+            continue;
+          }
+          int s = ((n * g.c() + c) * g.h() + i) * g.w();
+          for (int pw = 0; pw < sw; pw++) {
+            // the first grid column whose column phase pw lies inside the image
+            int j = Math.max(0, (g.pw() - pw + sw - 1) / sw);
+            int to = d + j * VL + (c * sh + ph) * sw + pw;
+            for (int col = j * sw + pw - g.pw(); col < g.w(); col += sw, to += VL) {
+              dst[to] = x[s + col];
+            }
+          }
+        }
+      }
+    }
+  }
+
   /** One item: a chunk of position tiles × a group of output-block pairs. */
   private void work(int item, int[] bases, int slot) {
     int group = item % groups;
@@ -476,7 +551,6 @@ final class BlockedConvStep implements Step {
     int pair0 = group * pairsPerGroup;
     int pair1 = Math.min((blocks + 1) / 2, pair0 + pairsPerGroup);
     float[] src = input();
-    int inImage = g.c() * hp * wp;
     int outPlane = g.p() * VL;
     int outImage = blocks * outPlane;
     // the reduction in slices whose weights stay in L1 while the chunk's tiles pass over them
@@ -501,7 +575,7 @@ final class BlockedConvStep implements Step {
           count = Math.min(TILE, positions - t * TILE);
           for (int i = 0; i < TILE; i++) {
             if (i < count) {
-              bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
+              bases[i] = n * inImage + (oi * rowStep * wp + oj * colStep) * unit;
               bases[TILE + i] = n * outImage + local * VL;
               bases[2 * TILE + i] = n * g.m() * g.p() + local;
               local++;
@@ -658,14 +732,13 @@ final class BlockedConvStep implements Step {
 
   /** The input base of each position of tile t (a position past the last repeats the last). */
   private void inputBases(int t, int[] bases) {
-    int inImage = g.c() * hp * wp;
     for (int i = 0; i < TILE; i++) {
       int pos = Math.min(t * TILE + i, positions - 1);
       int n = pos / g.p();
       int local = pos - n * g.p();
       int oi = local / g.ow();
       int oj = local - oi * g.ow();
-      bases[i] = n * inImage + (oi * g.sh() * wp + oj * g.sw()) * unit;
+      bases[i] = n * inImage + (oi * rowStep * wp + oj * colStep) * unit;
     }
   }
 

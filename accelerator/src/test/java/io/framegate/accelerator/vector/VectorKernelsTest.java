@@ -126,6 +126,14 @@ class VectorKernelsTest {
     "3, 6, 19, 23, 8, 3, 3, 2, 2, 2, 1, true, false",
     // 7×7 stride 2 pad 3 (a ResNet stem, small)
     "1, 3, 29, 31, 8, 7, 2, 3, 1, 1, 1, true, false",
+    // few plain input channels (C·S² at most a vector), read from a copy on the stride's grid:
+    // MobileNet's 3×3 stride-2 stem on odd maps over a batch of 2; 2 channels at stride 2 (8
+    // lanes); a stride-1 first layer (VGG's) on rows of 30, whose tiles across rows are gathered;
+    // 1 channel, 5×5 stride 3 (taps wider than the stride)
+    "2, 3, 17, 19, 32, 3, 2, 1, 1, 1, 2, true, true",
+    "2, 2, 15, 13, 16, 3, 2, 1, 1, 1, 1, false, false",
+    "1, 3, 12, 30, 24, 3, 1, 1, 1, 1, 1, true, false",
+    "2, 1, 11, 14, 16, 5, 3, 2, 1, 1, 0, true, true",
     // Winograd: odd output (partial 2×2 blocks), row tail, C above KC, pads 0 and 2, several
     // blocks of tiles
     "2, 17, 13, 11, 19, 3, 1, 1, 1, 1, 1, true, true",
