@@ -180,7 +180,15 @@ final class BlockedConvStep implements Step {
   private final int groups;
   private final int chunks;
   private final int tilesPerChunk;
+
+  /** Work items of the zero-padded copy (see {@link #pad}). */
   private final int padRows;
+
+  /** Bands of rows the zero-padded copy of each plain channel or block is split into. */
+  private final int padBands;
+
+  /** Plain channels, or channel blocks, of an image of the input. */
+  private final int padUnits;
 
   /** Length of the reduction's slices (k when there is one slice). */
   private final int slice;
@@ -404,7 +412,9 @@ final class BlockedConvStep implements Step {
     int wanted = ws.slots() == 1 ? 1 : 4 * ws.slots();
     this.chunks = Math.max(1, Math.min(tiles, (wanted + groups - 1) / groups));
     this.tilesPerChunk = (tiles + chunks - 1) / chunks;
-    this.padRows = lanePacked ? g.n() * hp : g.n() * (blockedIn ? g.c() / VL : g.c());
+    this.padUnits = blockedIn ? g.c() / VL : g.c();
+    this.padBands = lanePacked || phases > 1 ? 1 : Math.min(hp, 2 * ws.slots());
+    this.padRows = lanePacked ? g.n() * hp : g.n() * padBands * padUnits;
     this.inPlace = (blockedIn && g.sw() == 1) || lanePacked;
     // tiles that serve several groups and are never, or seldom, read in place: stride, plain
     // input, or rows shorter than two tiles (most tiles then span two rows) unless one row's
@@ -483,8 +493,10 @@ final class BlockedConvStep implements Step {
   }
 
   /**
-   * Copies channel rows [lo, hi) (plain channels, or blocks) into the zero-padded input; when
-   * {@link #lanePacked}, fills rows [lo, hi) of the grid (over the batch) instead.
+   * Makes items [lo, hi) of the zero-padded input: (image, band of rows, plain channel or block),
+   * in that order, so that each thread's share is a run of rows over all channels, as its share of
+   * the tiles is; a channel block's whole plane split by phase; or, when {@link #lanePacked}, rows
+   * of the grid (over the batch).
    */
   private void pad(int lo, int hi) {
     if (lanePacked) {
@@ -494,16 +506,30 @@ final class BlockedConvStep implements Step {
     float[] dst = ws.padded();
     int rowLen = g.w() * unit;
     int plane = phases * hp * wp * unit;
-    for (int r = lo; r < hi; r++) {
-      int d = r * plane;
-      java.util.Arrays.fill(dst, d, d + plane, 0f);
-      int s = r * g.h() * rowLen;
-      if (phases > 1) {
-        phaseSplit(s, dst, d);
-        continue;
+    if (phases > 1) {
+      for (int r = lo; r < hi; r++) {
+        java.util.Arrays.fill(dst, r * plane, (r + 1) * plane, 0f);
+        phaseSplit(r * g.h() * rowLen, dst, r * plane);
       }
-      for (int i = 0; i < g.h(); i++) {
-        System.arraycopy(x, s + i * rowLen, dst, d + ((i + g.ph()) * wp + padLeft) * unit, rowLen);
+      return;
+    }
+    int perImage = padBands * padUnits;
+    for (int item = lo; item < hi; item++) {
+      int n = item / perImage;
+      int rest = item - n * perImage;
+      int band = rest / padUnits;
+      int r = n * padUnits + rest - band * padUnits;
+      for (int row = band * hp / padBands; row < (band + 1) * hp / padBands; row++) {
+        int d = r * plane + row * wp * unit;
+        int i = row - g.ph();
+        if (i < 0 || i >= g.h()) {
+          java.util.Arrays.fill(dst, d, d + wp * unit, 0f);
+          continue;
+        }
+        int at = d + padLeft * unit;
+        java.util.Arrays.fill(dst, d, at, 0f);
+        System.arraycopy(x, (r * g.h() + i) * rowLen, dst, at, rowLen);
+        java.util.Arrays.fill(dst, at + rowLen, d + wp * unit, 0f);
       }
     }
   }
