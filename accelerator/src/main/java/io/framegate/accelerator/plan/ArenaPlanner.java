@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 
 /**
  * Assigns every run-time value of a graph to a buffer so that values whose lifetimes do not overlap
@@ -23,6 +24,14 @@ final class ArenaPlanner {
   private ArenaPlanner() {}
 
   static Assignment plan(Graph g) {
+    return plan(g, v -> Shapes.size(g.value(v).shape()));
+  }
+
+  /**
+   * @param floats the floats each run-time value's buffer must hold (more than its elements where a
+   *     backend stores it padded)
+   */
+  static Assignment plan(Graph g, ToIntFunction<String> floats) {
     List<Node> nodes = g.nodes();
     // storage root of each value: views resolve to the value that owns the data
     Map<String, String> root = new HashMap<>();
@@ -70,7 +79,7 @@ final class ArenaPlanner {
         if (out.isEmpty() || !root.get(out).equals(out)) {
           continue;
         }
-        int need = Shapes.size(g.value(out).shape());
+        int need = floats.applyAsInt(out);
         bufferOfRoot.put(out, take(free, sizes, need));
         if (!lastUse.containsKey(out)) {
           lastUse.put(out, i); // written but never read: free right away

@@ -34,8 +34,19 @@ public final class JvmPlan implements ExecutionPlan {
     Step compile(
         Operator op, NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out);
 
-    /** Called once with the whole graph before its nodes are compiled, in order. */
+    /**
+     * Called once with the whole graph before its buffers are laid out and its nodes compiled, in
+     * order.
+     */
     default void prepare(Graph graph) {}
+
+    /**
+     * Floats the buffer of run-time value {@code value} must hold: its element count, unless the
+     * backend stores it with padding (called after {@link #prepare}).
+     */
+    default int floats(Graph graph, String value) {
+      return Shapes.size(graph.value(value).shape());
+    }
 
     StepCompiler REFERENCE = Operator::compile;
   }
@@ -69,7 +80,8 @@ public final class JvmPlan implements ExecutionPlan {
                 + "': bind it as a constant when loading");
       }
     }
-    ArenaPlanner.Assignment a = ArenaPlanner.plan(graph);
+    compiler.prepare(graph);
+    ArenaPlanner.Assignment a = ArenaPlanner.plan(graph, v -> compiler.floats(graph, v));
     buffers = new float[a.bufferSizes().size()][];
     for (int i = 0; i < buffers.length; i++) {
       buffers[i] = new float[Math.max(1, a.bufferSizes().get(i))];
@@ -90,7 +102,6 @@ public final class JvmPlan implements ExecutionPlan {
         outputBuffer[i] = a.bufferOf().get(name);
       }
     }
-    compiler.prepare(graph);
     List<Step> compiled = new ArrayList<>();
     List<String> names = new ArrayList<>();
     List<Node> nodes = new ArrayList<>();

@@ -6,10 +6,11 @@ package io.framegate.accelerator.vector;
  * Depthwise convolutions and pooling then work a whole vector of channels at a time, and a
  * convolution reads its input in place instead of lowering it into a matrix. The float count is the
  * same as the plain layout's, and a tensor with one spatial position is laid out identically in
- * both.
+ * both. A tensor between direct convolutions only may also be stored blocked when C is not a
+ * multiple of VL: its last block then has {@link #padded padding} lanes, and it takes more floats.
  *
  * <p>Element (n, c, i) of a blocked tensor with {@code hw} positions per channel is at {@code ((n ·
- * C/VL + c / VL) · hw + i) · VL + c % VL}.
+ * C'/VL + c / VL) · hw + i) · VL + c % VL}, C' being C rounded up to a multiple of VL.
  */
 final class Blocked {
   private Blocked() {}
@@ -17,9 +18,19 @@ final class Blocked {
   /** The channel block: the vector length in floats. */
   static final int VL = Sgemm.VL;
 
-  /** Whether a tensor with {@code c} channels can be stored blocked. */
+  /** Whether a tensor with {@code c} channels fills whole channel blocks. */
   static boolean fits(int c) {
     return c > 0 && c % VL == 0;
+  }
+
+  /**
+   * The channels a blocked tensor of {@code c} channels stores: c rounded up to whole blocks. Only
+   * direct convolutions read and write a tensor whose last block is padded (see {@link
+   * BlockedLayout}); they multiply its padding lanes by zero weights and write their own output's
+   * from zero weights and bias.
+   */
+  static int padded(int c) {
+    return (c + VL - 1) / VL * VL;
   }
 
   /**
@@ -53,17 +64,38 @@ final class Blocked {
     }
   }
 
-  /** A plain N×C×hw tensor in the blocked layout, as a new array (for tests and weights). */
+  /**
+   * A plain N×C×hw tensor in the blocked layout, as a new array (for tests): C need not fill whole
+   * blocks, the padding lanes then being zeros.
+   */
   static float[] blocked(float[] plain, int n, int c, int hw) {
-    float[] out = new float[plain.length];
-    toBlocked(plain, out, hw, 0, n * c / VL);
+    int cp = padded(c);
+    float[] out = new float[n * cp * hw];
+    for (int img = 0; img < n; img++) {
+      for (int ch = 0; ch < c; ch++) {
+        int s = (img * c + ch) * hw;
+        int d = ((img * cp + ch - ch % VL) * hw) + ch % VL;
+        for (int i = 0; i < hw; i++, d += VL) {
+          out[d] = plain[s + i];
+        }
+      }
+    }
     return out;
   }
 
-  /** A blocked N×C×hw tensor in the plain layout, as a new array. */
+  /** A blocked N×C×hw tensor in the plain layout, as a new array (the padding lanes dropped). */
   static float[] plain(float[] blocked, int n, int c, int hw) {
-    float[] out = new float[blocked.length];
-    toPlain(blocked, out, hw, 0, n * c / VL);
+    int cp = padded(c);
+    float[] out = new float[n * c * hw];
+    for (int img = 0; img < n; img++) {
+      for (int ch = 0; ch < c; ch++) {
+        int d = (img * c + ch) * hw;
+        int s = ((img * cp + ch - ch % VL) * hw) + ch % VL;
+        for (int i = 0; i < hw; i++, s += VL) {
+          out[d + i] = blocked[s];
+        }
+      }
+    }
     return out;
   }
 }

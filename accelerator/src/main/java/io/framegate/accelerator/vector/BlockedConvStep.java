@@ -115,7 +115,12 @@ final class BlockedConvStep implements Step {
   /** Offset of each kk in a tile's gathered inputs, whose positions lie VL floats apart. */
   private final int[] gathered;
 
+  /** Channels of the input the kernels read: C, or for a blocked input C in whole blocks. */
+  private final int cIn;
+
+  /** Length of the reduction: cIn · KH · KW. */
   private final int k;
+
   private final boolean padded;
   private final int hp;
   private final int wp;
@@ -264,9 +269,7 @@ final class BlockedConvStep implements Step {
       float q,
       Workspace ws,
       boolean anyFlat) {
-    if (g.groups() != 1
-        || (blockedOut && !Blocked.fits(g.m()))
-        || (blockedIn && !Blocked.fits(g.c()))) {
+    if (g.groups() != 1) {
       throw new IllegalArgumentException("not a blocked convolution: " + g);
     }
     this.g = g;
@@ -279,13 +282,16 @@ final class BlockedConvStep implements Step {
     this.p = p;
     this.q = q;
     this.ws = ws;
+    // a blocked input's channels in whole blocks: the padding lanes of a last block that C does
+    // not fill are read like channels, against zero weights
+    this.cIn = blockedIn ? Blocked.padded(g.c()) : g.c();
+    this.k = cIn * g.kh() * g.kw();
     this.clampEpilogue =
         res == null
-            && g.k() <= SHORT
+            && k <= SHORT
             && (act == Activation.NONE || act == Activation.RELU || act == Activation.CLIP);
     this.clampLo = Sgemm.clampLow(act, p);
     this.clampHi = Sgemm.clampHigh(act, q);
-    this.k = g.k();
     // a plain output may have any number of channels: the last block is then zero-padded
     this.blocks = (g.m() + VL - 1) / VL;
     this.bias = new float[blocks * VL];
@@ -364,7 +370,7 @@ final class BlockedConvStep implements Step {
     this.unit = blockedIn || lanePacked ? VL : 1;
     this.rowStep = lanePacked ? 1 : g.sh();
     this.colStep = lanePacked ? 1 : g.sw();
-    this.inImage = lanePacked ? hp * wp * VL : g.c() * hp * wp;
+    this.inImage = lanePacked ? hp * wp * VL : cIn * hp * wp;
     // whole vectors of offsets: a plain input's gather reads VL of them at a time, the ones past
     // k reading the position's first input (stored past the reduction, never multiplied)
     this.offs = new int[(k + VL - 1) / VL * VL];
@@ -375,10 +381,10 @@ final class BlockedConvStep implements Step {
     // are adjacent floats (the weights are packed in the same order)
     int[] order = new int[k];
     int taps = g.kh() * g.kw();
-    for (int c = 0, onnx = 0; c < g.c(); c++) {
+    for (int c = 0, onnx = 0; c < cIn; c++) {
       int chan = blockedIn ? (c / VL) * plane * VL + c % VL : c * plane;
       for (int a = 0; a < g.kh(); a++) {
-        for (int b = 0; b < g.kw(); b++, onnx++) {
+        for (int b = 0; b < g.kw(); b++, onnx += c < g.c() ? 1 : 0) {
           int kk = blockedIn ? ((c / VL) * taps + a * g.kw() + b) * VL + c % VL : onnx;
           int ra = a * g.dh();
           int rb = b * g.dw();
@@ -395,24 +401,24 @@ final class BlockedConvStep implements Step {
                             : phase * hp * wp + (ra / g.sh()) * wp + rb / g.sw())
                         * unit;
           }
-          order[kk] = onnx;
+          order[kk] = c < g.c() ? onnx : -1;
           gathered[kk] = (kk / VL) * TILE * VL + kk % VL;
         }
       }
     }
-    this.packed = pack(w, g.m(), k, order);
+    this.packed = pack(w, g.m(), g.k(), order);
     this.touchWeights = (long) packed.length * Float.BYTES > L2_BYTES;
     this.tileFloats = (k + VL - 1) / VL * TILE * VL;
     ws.requirePlane(tileFloats);
     ws.requireInts(READS + k);
     if (padded) {
-      ws.requirePadded(lanePacked ? g.n() * hp * wp * VL : g.n() * g.c() * plane);
+      ws.requirePadded(lanePacked ? g.n() * hp * wp * VL : g.n() * cIn * plane);
     }
     this.tiles = flat ? g.n() * tilesPerImage : (positions + TILE - 1) / TILE;
     int wanted = ws.slots() == 1 ? 1 : 4 * ws.slots();
     this.chunks = Math.max(1, Math.min(tiles, (wanted + groups - 1) / groups));
     this.tilesPerChunk = (tiles + chunks - 1) / chunks;
-    this.padUnits = blockedIn ? g.c() / VL : g.c();
+    this.padUnits = blockedIn ? cIn / VL : g.c();
     this.padBands = lanePacked || phases > 1 ? 1 : Math.min(hp, 2 * ws.slots());
     this.padRows = lanePacked ? g.n() * hp : g.n() * padBands * padUnits;
     this.inPlace = (blockedIn && g.sw() == 1) || lanePacked;
@@ -454,9 +460,11 @@ final class BlockedConvStep implements Step {
 
   /**
    * W packed as [pair of output blocks][kk][2·VL] (the last block alone as [kk][VL] when the blocks
-   * are odd), row kk holding ONNX's column {@code order[kk]} (ONNX's kk = (c·KH + a)·KW + b).
+   * are odd), row kk holding ONNX's column {@code order[kk]} (ONNX's kk = (c·KH + a)·KW + b) of the
+   * M×{@code onnxK} weights, or zeros where order[kk] is negative (an input's padding lane).
    */
-  private static float[] pack(float[] w, int m, int k, int[] order) {
+  private static float[] pack(float[] w, int m, int onnxK, int[] order) {
+    int k = order.length;
     int blocks = (m + VL - 1) / VL;
     float[] out = new float[blocks * VL * k];
     for (int blk = 0; blk < blocks; blk++) {
@@ -467,7 +475,7 @@ final class BlockedConvStep implements Step {
       for (int lane = 0; lane < VL && blk * VL + lane < m; lane++) {
         int oc = blk * VL + lane;
         for (int kk = 0; kk < k; kk++) {
-          out[base + kk * width + lane] = w[oc * k + order[kk]];
+          out[base + kk * width + lane] = order[kk] < 0 ? 0f : w[oc * onnxK + order[kk]];
         }
       }
     }
@@ -731,7 +739,7 @@ final class BlockedConvStep implements Step {
     int n = t / tilesPerImage;
     int q0 = (t - n * tilesPerImage) * TILE;
     int computed = Math.min(TILE, flatPositions - q0);
-    int in0 = n * g.c() * phases * hp * wp + (q0 + flatShift) * VL;
+    int in0 = n * cIn * phases * hp * wp + (q0 + flatShift) * VL;
     int out0 = n * blocks * g.p() * VL;
     int oi = q0 / wp;
     int oj = q0 - oi * wp;

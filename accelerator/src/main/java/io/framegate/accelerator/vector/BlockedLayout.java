@@ -114,7 +114,75 @@ final class BlockedLayout {
         }
       }
     }
+    blocked.addAll(padded(g, producer, consumers, boundary));
     return blocked;
+  }
+
+  /**
+   * The values stored blocked although their channels do not fill whole vectors (MobileNetV2's 24
+   * on 16-float vectors), the lanes of their last block past C being padding (see {@link
+   * Blocked#padded}): those that only direct convolutions write and read, as their input or their
+   * residual. Such a convolution reads the padding against zero weights and writes its own output's
+   * padding from zero weights and bias, so the padding never reaches a real channel. A residual and
+   * the output it is added to are padded both or neither (there is no padded layout conversion).
+   */
+  private static Set<String> padded(
+      Graph g,
+      Map<String, Node> producer,
+      Map<String, List<Node>> consumers,
+      Set<String> boundary) {
+    Set<String> padded = new HashSet<>();
+    for (Map.Entry<String, Node> e : producer.entrySet()) {
+      String v = e.getKey();
+      int[] s = g.constants().containsKey(v) ? null : g.value(v).shape();
+      if (boundary.contains(v)
+          || s == null
+          || s.length != 4
+          || Blocked.fits(s[1])
+          || s[2] * s[3] <= 1
+          || !direct(g, e.getValue())) {
+        continue;
+      }
+      boolean all = true;
+      for (Node c : consumers.getOrDefault(v, List.of())) {
+        all &= direct(g, c);
+        for (int i = 0; i < c.inputs().size(); i++) {
+          all &= !c.input(i).equals(v) || i == 0 || i == 3;
+        }
+      }
+      if (all) {
+        padded.add(v);
+      }
+    }
+    for (boolean changed = true; changed; ) {
+      changed = false;
+      for (Node n : g.nodes()) {
+        if (n.inputs().size() <= 3 || n.input(3).isEmpty() || !direct(g, n)) {
+          continue;
+        }
+        String res = n.input(3);
+        String y = n.outputs().get(0);
+        if (padded.contains(res) != padded.contains(y)) {
+          padded.remove(res);
+          padded.remove(y);
+          changed = true;
+        }
+      }
+    }
+    return padded;
+  }
+
+  /** A convolution that is neither grouped nor depthwise, with a blocked kernel. */
+  static boolean direct(Graph g, Node n) {
+    boolean conv =
+        n.opType().equals("Conv")
+            ? n.domain().isEmpty()
+            : n.opType().equals("FusedConv") && n.domain().equals(Operators.INTERNAL_DOMAIN);
+    if (!conv || convKind(g, n) != Kind.BLOCKED || n.attributes().getInt("group", 1) != 1) {
+      return false;
+    }
+    int[] w = g.value(n.input(1)).shape();
+    return !(w[0] == 1 && w[1] == 1);
   }
 
   /** A 4-D float activation with more than one position whose channels fill whole vectors. */

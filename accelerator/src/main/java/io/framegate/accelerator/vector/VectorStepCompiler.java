@@ -45,6 +45,16 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
     }
   }
 
+  /** A blocked value whose channels do not fill whole vectors holds its last block's padding. */
+  @Override
+  public int floats(Graph graph, String value) {
+    int[] s = graph.value(value).shape();
+    if (blocked.contains(value) && !Blocked.fits(s[1])) {
+      return s[0] * Blocked.padded(s[1]) * s[2] * s[3];
+    }
+    return Shapes.size(s);
+  }
+
   @Override
   public Step compile(
       Operator op, NodeContext ctx, List<ValueInfo> outputs, float[][] in, float[][] out) {
@@ -208,9 +218,11 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
         res = ws.layout(1);
         before.add(copy(in[3], res, ctx.shape(3), yBlocked));
       }
-      // (Winograd writes a plain output of any channel count from a plain input only)
+      // (Winograd writes a plain output of any channel count from a plain input only, and reads
+      // and writes whole channel blocks only)
+      boolean whole = (Blocked.fits(g.c()) || !xBlocked) && (Blocked.fits(g.m()) || !yBlocked);
       Step step =
-          WinogradStep.suits(g) && (Blocked.fits(g.m()) || !xBlocked)
+          WinogradStep.suits(g) && whole && (Blocked.fits(g.m()) || !xBlocked)
               ? new WinogradStep(
                   g,
                   WinogradStep.tileFor(g),

@@ -169,8 +169,8 @@ class VectorKernelsTest {
     // with an odd last output block on 16-float vectors, residual, ReLU
     "2, 176, 11, 11, 64, 3, 2, 1, 1, 1, 2, true, true",
     "2, 80, 9, 13, 48, 3, 1, 1, 1, 1, 1, true, true",
-    // MobileNetV2's 1×1 projection to 24 channels (not whole 16-float blocks: plain output only)
-    // with a residual, and 40 channels with clip from a 3×3
+    // MobileNetV2's 1×1 projection to 24 channels (not whole 16-float blocks: blocked with a
+    // padded last block, or plain) with a residual, and 40 channels with clip from a 3×3
     "2, 48, 9, 7, 24, 1, 1, 0, 1, 1, 0, true, true",
     "1, 16, 8, 9, 40, 3, 1, 1, 1, 1, 2, false, false",
     // inputs of more than 2 MiB (k = 1152, 484 positions): all output blocks share each slice
@@ -285,33 +285,29 @@ class VectorKernelsTest {
     }
     if (groups == 1) {
       // a plain output takes any channel count (the last block zero-padded); the blocked layout
-      // needs whole blocks, and is read back through a plain copy
+      // is read back through a plain copy. Where the channels do not fill whole blocks, the
+      // blocked input's and residual's padding lanes hold large values that must not reach a
+      // real channel, and the output's padding lanes must be written
       steps.put(
           "direct, plain to plain",
           new BlockedConvStep(g, x, false, wt, bias, res, got, false, act, p, q, ws, false));
-      float[] xB = Blocked.fits(c) ? Blocked.blocked(x, n, c, h * w) : null;
-      if (xB != null) {
-        steps.put(
-            "direct, blocked to plain",
-            new BlockedConvStep(g, xB, true, wt, bias, res, got, false, act, p, q, ws, false));
-      }
-      if (Blocked.fits(m)) {
-        float[] resB = hasRes ? Blocked.blocked(res, n, m, oh * ow) : null;
-        float[] gotB = new float[size];
-        Step plainIn =
-            new BlockedConvStep(g, x, false, wt, bias, resB, gotB, true, act, p, q, ws, false);
-        steps.put("direct, plain to blocked", blockedOut(plainIn, gotB, got, n, m, oh * ow));
-        if (xB != null) {
-          Step blockedIn =
-              new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, true, act, p, q, ws, false);
-          steps.put("direct, blocked to blocked", blockedOut(blockedIn, gotB, got, n, m, oh * ow));
-          // tiles over whole rows (of the phases of the padded copy, when strided), which small
-          // layers take only here
-          Step flat =
-              new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, true, act, p, q, ws, true);
-          steps.put("direct, blocked to blocked, flat", blockedOut(flat, gotB, got, n, m, oh * ow));
-        }
-      }
+      float[] xB = withPadding(Blocked.blocked(x, n, c, h * w), n, c, h * w, r);
+      steps.put(
+          "direct, blocked to plain",
+          new BlockedConvStep(g, xB, true, wt, bias, res, got, false, act, p, q, ws, false));
+      float[] resB =
+          hasRes ? withPadding(Blocked.blocked(res, n, m, oh * ow), n, m, oh * ow, r) : null;
+      float[] gotB = new float[n * Blocked.padded(m) * oh * ow];
+      Step plainIn =
+          new BlockedConvStep(g, x, false, wt, bias, resB, gotB, true, act, p, q, ws, false);
+      steps.put("direct, plain to blocked", blockedOut(plainIn, gotB, got, n, m, oh * ow));
+      Step blockedIn =
+          new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, true, act, p, q, ws, false);
+      steps.put("direct, blocked to blocked", blockedOut(blockedIn, gotB, got, n, m, oh * ow));
+      // tiles over whole rows (of the phases of the padded copy, when strided), which small
+      // layers take only here
+      Step flat = new BlockedConvStep(g, xB, true, wt, bias, resB, gotB, true, act, p, q, ws, true);
+      steps.put("direct, blocked to blocked, flat", blockedOut(flat, gotB, got, n, m, oh * ow));
     }
     for (Map.Entry<String, Step> e : steps.entrySet()) {
       java.util.Arrays.fill(got, Float.NaN);
@@ -378,8 +374,30 @@ class VectorKernelsTest {
     return loops -> {
       java.util.Arrays.fill(blocked, Float.NaN);
       step.run(loops);
+      for (int i = 0; i < blocked.length; i++) {
+        if (!Float.isFinite(blocked[i])) {
+          throw new AssertionError("blocked output float " + i + " not written: " + blocked[i]);
+        }
+      }
       System.arraycopy(Blocked.plain(blocked, n, c, hw), 0, plain, 0, plain.length);
     };
+  }
+
+  /**
+   * The blocked tensor with its padding lanes (those of a last block that C does not fill) set to
+   * large random values: a kernel that lets them reach a real channel fails the comparison.
+   */
+  private static float[] withPadding(float[] blocked, int n, int c, int hw, Random r) {
+    int cp = Blocked.padded(c);
+    for (int img = 0; img < n; img++) {
+      for (int ch = c; ch < cp; ch++) {
+        int at = (img * cp + ch - ch % Blocked.VL) * hw + ch % Blocked.VL;
+        for (int i = 0; i < hw; i++, at += Blocked.VL) {
+          blocked[at] = 1000f * (2 * r.nextFloat() - 1);
+        }
+      }
+    }
+    return blocked;
   }
 
   /**
