@@ -49,10 +49,12 @@ final class BlockedConvStep implements Step {
 
   /**
    * Bytes of one pair of output blocks' weights for a slice of the reduction: reductions longer
-   * than two slices run slice by slice over a chunk's tiles, the slice's weights staying in L1
-   * (ResNet-18's 7×7×512 layers at batch 1: 1.52 to 1.19 ms each on AVX-512).
+   * than two slices run slice by slice over a chunk's tiles, the slice's weights staying in L2
+   * while the tiles pass over them. Slices that L1 holds (16 KiB) cost more in partial sums stored
+   * and reloaded, and in tile set-up, than they save: on the AMD EPYC (Zen 5) machine a stack of
+   * ResNet-18's 7×7×512 layers at batch 1 ran 1.45 times as fast unsliced as in 16 KiB slices.
    */
-  private static final int SLICE_BYTES = 16 * 1024;
+  private static final int SLICE_BYTES = 128 * 1024;
 
   /**
    * Reductions up to this length finish a tile in registers (see {@link #clampEpilogue}); longer

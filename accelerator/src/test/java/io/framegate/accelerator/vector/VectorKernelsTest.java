@@ -164,20 +164,20 @@ class VectorKernelsTest {
     // 3×3 stride 2 whose output-block pairs each fill the weight budget (two groups): the tiles
     // are gathered once per run for both, the last one partial
     "2, 176, 11, 11, 32, 3, 2, 1, 1, 1, 2, true, true",
-    // reductions longer than two slices (k = 1584 and 720): slice by slice over pre-gathered tiles
-    // (64 outputs: two groups or more), and over tiles read in place or gathered a slice at a time
+    // reductions longer than two slices (k = 4176): slice by slice over pre-gathered tiles (64
+    // outputs: two groups or more), and over tiles read in place or gathered a slice at a time
     // with an odd last output block on 16-float vectors, residual, ReLU
-    "2, 176, 11, 11, 64, 3, 2, 1, 1, 1, 2, true, true",
-    "2, 80, 9, 13, 48, 3, 1, 1, 1, 1, 1, true, true",
+    "2, 464, 11, 11, 64, 3, 2, 1, 1, 1, 2, true, true",
+    "2, 464, 9, 13, 48, 3, 1, 1, 1, 1, 1, true, true",
     // MobileNetV2's 1×1 projection to 24 channels (not whole 16-float blocks: blocked with a
     // padded last block, or plain) with a residual, and 40 channels with clip from a 3×3
     "2, 48, 9, 7, 24, 1, 1, 0, 1, 1, 0, true, true",
     "1, 16, 8, 9, 40, 3, 1, 1, 1, 1, 2, false, false",
-    // inputs of more than 2 MiB (k = 1152, 484 positions): all output blocks share each slice
-    "1, 128, 22, 22, 64, 3, 1, 1, 1, 1, 1, true, true",
-    // weights of more than 2 MiB (512 × 1152), seven tiles per work item: each slice's weights
+    // inputs of more than 2 MiB (k = 4176, 144 positions): all output blocks share each slice
+    "1, 464, 12, 12, 64, 3, 1, 1, 1, 1, 1, true, true",
+    // weights of more than 2 MiB (128 × 4176), seven tiles per work item: each slice's weights
     // touched while the last tile of the slice before runs
-    "1, 128, 9, 9, 512, 3, 1, 1, 1, 1, 1, true, false",
+    "1, 464, 9, 9, 128, 3, 1, 1, 1, 1, 1, true, false",
     // stride 1 over rows wider than the output's (blocked both sides): tiles run over whole input
     // rows, each row's last positions computed and discarded; valid 3×3 (no padded copy) and
     // dilation 2 with padding 2, batch 2, residual
