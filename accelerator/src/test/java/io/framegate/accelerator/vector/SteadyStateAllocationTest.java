@@ -11,7 +11,6 @@ import io.framegate.accelerator.testing.Architectures;
 import io.framegate.accelerator.testing.Architectures.Architecture;
 import java.lang.management.ManagementFactory;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,7 +28,7 @@ class SteadyStateAllocationTest {
   void steadyStateRunsAllocateOnlyTheirOutputs(Architecture arch) {
     Graph g = Model.load(arch.bytes(), arch.name()).specialize(1);
     String input = g.inputs().get(0).name();
-    Map<String, Tensor> feed = Map.of(input, randomInput(g, 3));
+    Map<String, Tensor> feed = Map.of(input, VectorBackendTest.randomInput(g, 3));
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     try (JvmPlan plan = (JvmPlan) new VectorBackend(1).compile(g)) {
@@ -64,15 +63,5 @@ class SteadyStateAllocationTest {
   static Stream<Architecture> allocationCases() {
     return Architectures.all().stream()
         .filter(a -> a.name().equals("mobilenetV2") || a.name().equals("resnet18"));
-  }
-
-  private static Tensor randomInput(Graph g, long seed) {
-    int[] shape = g.inputs().get(0).shape();
-    float[] x = new float[Shapes.size(shape)];
-    Random r = new Random(seed);
-    for (int i = 0; i < x.length; i++) {
-      x[i] = 2f * r.nextFloat() - 1f;
-    }
-    return Tensor.of(x, shape);
   }
 }

@@ -168,7 +168,7 @@ class VectorBackendTest {
         what + ": max |fast − reference| = " + maxDiff + " vs max |y| = " + maxAbs);
   }
 
-  private static Tensor randomInput(Graph g, long seed) {
+  static Tensor randomInput(Graph g, long seed) {
     int[] shape = g.inputs().get(0).shape();
     float[] x = new float[Shapes.size(shape)];
     Random r = new Random(seed);
