@@ -23,10 +23,6 @@ final class ArenaPlanner {
 
   private ArenaPlanner() {}
 
-  static Assignment plan(Graph g) {
-    return plan(g, v -> Shapes.size(g.value(v).shape()));
-  }
-
   /**
    * @param floats the floats each run-time value's buffer must hold (more than its elements where a
    *     backend stores it padded)

@@ -65,16 +65,23 @@ final class Blocked {
   }
 
   /**
+   * Where element (img, ch, 0) of a blocked tensor of {@code c} channels and {@code hw} positions
+   * per channel lies; element (img, ch, i) is VL·i floats further.
+   */
+  static int offset(int img, int c, int ch, int hw) {
+    return (img * padded(c) + ch - ch % VL) * hw + ch % VL;
+  }
+
+  /**
    * A plain N×C×hw tensor in the blocked layout, as a new array (for tests): C need not fill whole
    * blocks, the padding lanes then being zeros.
    */
   static float[] blocked(float[] plain, int n, int c, int hw) {
-    int cp = padded(c);
-    float[] out = new float[n * cp * hw];
+    float[] out = new float[n * padded(c) * hw];
     for (int img = 0; img < n; img++) {
       for (int ch = 0; ch < c; ch++) {
         int s = (img * c + ch) * hw;
-        int d = ((img * cp + ch - ch % VL) * hw) + ch % VL;
+        int d = offset(img, c, ch, hw);
         for (int i = 0; i < hw; i++, d += VL) {
           out[d] = plain[s + i];
         }
@@ -85,12 +92,11 @@ final class Blocked {
 
   /** A blocked N×C×hw tensor in the plain layout, as a new array (the padding lanes dropped). */
   static float[] plain(float[] blocked, int n, int c, int hw) {
-    int cp = padded(c);
     float[] out = new float[n * c * hw];
     for (int img = 0; img < n; img++) {
       for (int ch = 0; ch < c; ch++) {
         int d = (img * c + ch) * hw;
-        int s = ((img * cp + ch - ch % VL) * hw) + ch % VL;
+        int s = offset(img, c, ch, hw);
         for (int i = 0; i < hw; i++, s += VL) {
           out[d + i] = blocked[s];
         }

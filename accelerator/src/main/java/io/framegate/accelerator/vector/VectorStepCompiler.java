@@ -218,11 +218,14 @@ final class VectorStepCompiler implements JvmPlan.StepCompiler {
         res = ws.layout(1);
         before.add(copy(in[3], res, ctx.shape(3), yBlocked));
       }
-      // (Winograd writes a plain output of any channel count from a plain input only, and reads
-      // and writes whole channel blocks only)
-      boolean whole = (Blocked.fits(g.c()) || !xBlocked) && (Blocked.fits(g.m()) || !yBlocked);
+      // Winograd reads and writes whole channel blocks only, and writes a plain output of any
+      // channel count from a plain input only
+      boolean winograd =
+          WinogradStep.suits(g)
+              && (Blocked.fits(g.c()) || !xBlocked)
+              && (Blocked.fits(g.m()) || !(xBlocked || yBlocked));
       Step step =
-          WinogradStep.suits(g) && whole && (Blocked.fits(g.m()) || !xBlocked)
+          winograd
               ? new WinogradStep(
                   g,
                   WinogradStep.tileFor(g),

@@ -391,7 +391,7 @@ class VectorKernelsTest {
     int cp = Blocked.padded(c);
     for (int img = 0; img < n; img++) {
       for (int ch = c; ch < cp; ch++) {
-        int at = (img * cp + ch - ch % Blocked.VL) * hw + ch % Blocked.VL;
+        int at = Blocked.offset(img, c, ch, hw);
         for (int i = 0; i < hw; i++, at += Blocked.VL) {
           blocked[at] = 1000f * (2 * r.nextFloat() - 1);
         }
