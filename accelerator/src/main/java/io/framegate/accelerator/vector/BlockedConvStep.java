@@ -47,6 +47,9 @@ final class BlockedConvStep implements Step {
    */
   static final int READS = 4 * TILE;
 
+  /** Where, after a tile in the slot's scratch, one channel's column of it is copied. */
+  private static final int COLUMN = TILE * 2 * VL;
+
   /**
    * Bytes of one pair of output blocks' weights for a slice of the reduction: reductions longer
    * than two slices run slice by slice over a chunk's tiles, the slice's weights staying in L2
@@ -792,11 +795,12 @@ final class BlockedConvStep implements Step {
         }
       }
     } else {
-      // VL consecutive kk of one position at a time, by a vector gather through the offsets
+      // VL consecutive kk of one position at a time, a float at a time through the offsets (see
+      // Sgemm.gather for why not by the Vector API's gather)
       for (int kk = k0; kk < k1; kk += VL) {
         int d = at + gathered[kk];
         for (int i = 0; i < TILE; i++) {
-          FloatVector.fromArray(S, src, bases[i], offs, kk).intoArray(dst, d + i * VL);
+          Sgemm.gather(src, bases[i], offs, kk, dst, d + i * VL);
         }
       }
     }
@@ -1304,20 +1308,24 @@ final class BlockedConvStep implements Step {
     int start = bases[2 * TILE];
     if (TILE == 12 && bases[2 * TILE + count - 1] == start + count - 1) {
       // the positions are one run of each channel's plane: a channel's column of the tile is
-      // gathered into a vector, completed and stored with a mask of the run's length (AVX-512)
+      // copied after the tile, completed there and stored with a mask of the run's length
+      // (AVX-512)
       VectorMask<Float> run = S.indexInRange(0, count);
       boolean vector = Sgemm.vectorActivation(act);
       for (int b = 0; b < width; b++) {
         for (int lane = 0; lane < VL && (blk + b) * VL + lane < g.m(); lane++) {
           int at = start + ((blk + b) * VL + lane) * plane;
-          FloatVector v = FloatVector.fromArray(S, t, b * VL + lane, columns, 0, run);
+          Sgemm.gather(t, b * VL + lane, columns, 0, t, COLUMN);
           if (res != null) {
-            v = v.add(FloatVector.fromArray(S, res, at, run));
+            FloatVector.fromArray(S, t, COLUMN)
+                .add(FloatVector.fromArray(S, res, at, run))
+                .intoArray(t, COLUMN);
           }
           if (vector) {
-            Sgemm.activate(v, act, p, q).intoArray(y, at, run);
-          } else {
-            v.intoArray(y, at, run);
+            Sgemm.activate(t, COLUMN, t, COLUMN, act, p, q);
+          }
+          FloatVector.fromArray(S, t, COLUMN).intoArray(y, at, run);
+          if (!vector) {
             for (int i = at; i < at + count; i++) {
               y[i] = Activation.apply(act, y[i], p, q);
             }
@@ -1384,10 +1392,10 @@ final class BlockedConvStep implements Step {
         if (res != null) {
           v = v.add(FloatVector.fromArray(S, res, at));
         }
+        v.intoArray(y, at);
         if (vector) {
-          Sgemm.activate(v, act, p, q).intoArray(y, at);
+          Sgemm.activate(y, at, y, at, act, p, q);
         } else {
-          v.intoArray(y, at);
           for (int j = at; j < at + VL; j++) {
             y[j] = Activation.apply(act, y[j], p, q);
           }

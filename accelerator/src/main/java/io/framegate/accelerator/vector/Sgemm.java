@@ -495,6 +495,20 @@ public final class Sgemm {
   }
 
   /**
+   * Copies VL floats, {@code dst[to + l] = src[base + map[at + l]]}, a float at a time. The Vector
+   * API's gather (FloatVector.fromArray with an index map) is compiled to a gather instruction only
+   * when the JIT inlines all of it into its caller; inside a large kernel it can run out of
+   * inlining budget, and the caller is then left with the gather's Java fallback, which allocates
+   * on every call. Which way the JIT goes depends on the profile at the time, so a plan could stay
+   * slower and allocating for good.
+   */
+  static void gather(float[] src, int base, int[] map, int at, float[] dst, int to) {
+    for (int l = 0; l < VL; l++) {
+      dst[to + l] = src[base + map[at + l]];
+    }
+  }
+
+  /**
    * Σ lanes in lane order: unlike {@code reduceLanes(ADD)}, whose order is unspecified and differs
    * between the interpreter and compiled code, the result never depends on JIT state.
    */
@@ -513,7 +527,17 @@ public final class Sgemm {
    * profile of the run.
    */
   static void activate(float[] src, int i, float[] dst, int j, int act, float p, float q) {
-    activate(FloatVector.fromArray(S, src, i), act, p, q).intoArray(dst, j);
+    // the vector operations are written out here rather than taken from a method on vectors, so
+    // that nothing but arrays and scalars crosses a call the JIT may leave uninlined
+    FloatVector v = FloatVector.fromArray(S, src, i);
+    if (act == Activation.RELU) {
+      v = v.max(0f);
+    } else if (act == Activation.CLIP) {
+      v = v.max(p).min(q);
+    } else if (act == Activation.LEAKY_RELU) {
+      v = v.blend(v.mul(p), v.compare(VectorOperators.LT, 0f));
+    }
+    v.intoArray(dst, j);
   }
 
   /**
@@ -527,17 +551,5 @@ public final class Sgemm {
   /** The upper bound of {@code act} as a clamp (Clip: q); +∞ for the rest. */
   static float clampHigh(int act, float q) {
     return act == Activation.CLIP ? q : Float.POSITIVE_INFINITY;
-  }
-
-  /** The {@link #vectorActivation vector activation} {@code act} of v. */
-  static FloatVector activate(FloatVector v, int act, float p, float q) {
-    if (act == Activation.RELU) {
-      return v.max(0f);
-    } else if (act == Activation.CLIP) {
-      return v.max(p).min(q);
-    } else if (act == Activation.LEAKY_RELU) {
-      return v.blend(v.mul(p), v.compare(VectorOperators.LT, 0f));
-    }
-    return v;
   }
 }

@@ -392,8 +392,7 @@ final class WinogradStep implements Step {
   private void gatherPatches(float[] xp, int t, float[] st, int base) {
     for (int i = 0; i < span; i++) {
       for (int j = 0; j < span; j++) {
-        FloatVector.fromArray(S, xp, i * paddedW + cols[j], patch, t)
-            .intoArray(st, base + (i * span + j) * VL);
+        Sgemm.gather(xp, i * paddedW + cols[j], patch, t, st, base + (i * span + j) * VL);
       }
     }
   }

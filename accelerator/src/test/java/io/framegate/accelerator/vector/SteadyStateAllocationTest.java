@@ -17,9 +17,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A warm plan of the fast backend allocates nothing but its outputs per run. The build runs this
- * class in a JVM of its own, as a gateway runs its models: after hundreds of other kernel
- * geometries in the same JVM, the JIT's profiles of the shared kernels can keep one of them out of
- * C2, where its vectors are boxed.
+ * class in a JVM of its own, as a gateway runs its models. What it guards against: a vector that
+ * crosses a call the JIT leaves uninlined is boxed on the heap, and the Vector API's gather falls
+ * back to allocating Java code when the JIT cannot inline all of it; inside a large kernel either
+ * can happen or not depending on the profile at the time the kernel is compiled, so a failure here
+ * may show only in some runs.
  */
 class SteadyStateAllocationTest {
   /** MobileNetV2 covers depthwise and 1×1 steps, ResNet-18 Winograd and im2col ones. */
