@@ -87,8 +87,9 @@ final class PoolStep implements Step {
         (lo, hi) -> {
           for (int s = lo; s < hi; s++) {
             float[] xp = ws.plane(s);
+            float[] sums = ws.edge(s);
             for (int i = ws.claimItem(s); i >= 0; i = ws.claimItem(s)) {
-              plane(i, xp);
+              plane(i, xp, sums);
             }
           }
         };
@@ -120,13 +121,13 @@ final class PoolStep implements Step {
    * vectors (each row's columns in runs of VL) go four at a time: four independent chains of max or
    * add instead of one, whose latency a single vector waits on.
    */
-  private void plane(int i, float[] xp) {
+  private void plane(int i, float[] xp, float[] sums) {
     DepthwiseKernels.padPlane(g, x, i, xp, start);
     int yPlane = i * g.oh() * g.ow();
     int units = g.oh() * vectorsPerRow;
     int u = 0;
     for (; u + 4 <= units; u += 4) {
-      four(xp, yPlane, u);
+      four(xp, sums, yPlane, u);
     }
     for (; u < units; u++) {
       FloatVector acc = FloatVector.broadcast(S, start);
@@ -135,12 +136,13 @@ final class PoolStep implements Step {
         FloatVector v = FloatVector.fromArray(S, xp, src + off);
         acc = max ? acc.max(v) : acc.add(v);
       }
-      store(acc, yPlane, u);
+      acc.intoArray(sums, 0);
+      store(sums, 0, yPlane, u);
     }
   }
 
-  /** Output vectors u..u+3 of a plane. */
-  private void four(float[] xp, int yPlane, int u) {
+  /** Output vectors u..u+3 of a plane, through {@code sums} (4·VL floats of scratch). */
+  private void four(float[] xp, float[] sums, int yPlane, int u) {
     FloatVector init = FloatVector.broadcast(S, start);
     FloatVector acc0 = init;
     FloatVector acc1 = init;
@@ -167,10 +169,13 @@ final class PoolStep implements Step {
         acc3 = acc3.add(v3);
       }
     }
-    store(acc0, yPlane, u);
-    store(acc1, yPlane, u + 1);
-    store(acc2, yPlane, u + 2);
-    store(acc3, yPlane, u + 3);
+    acc0.intoArray(sums, 0);
+    acc1.intoArray(sums, VL);
+    acc2.intoArray(sums, 2 * VL);
+    acc3.intoArray(sums, 3 * VL);
+    for (int j = 0; j < 4; j++) {
+      store(sums, j * VL, yPlane, u + j);
+    }
   }
 
   /** Where output vector u's first tap is in the padded, phase-split plane. */
@@ -180,8 +185,13 @@ final class PoolStep implements Step {
     return row * g.sh() * rowStride + col;
   }
 
-  /** Divides an average by its taps and stores output vector u (masked past the row's end). */
-  private void store(FloatVector acc, int yPlane, int u) {
+  /**
+   * Divides an average by its taps and stores output vector u (masked past the row's end), from
+   * {@code sums[from…from+VL)}: handed over in an array, since a vector passed to a method the JIT
+   * leaves uninlined is boxed on the heap.
+   */
+  private void store(float[] sums, int from, int yPlane, int u) {
+    FloatVector acc = FloatVector.fromArray(S, sums, from);
     int row = u / vectorsPerRow;
     int col = (u - row * vectorsPerRow) * VL;
     if (!max) {

@@ -24,7 +24,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * may show only in some runs.
  */
 class SteadyStateAllocationTest {
-  /** MobileNetV2 covers depthwise and 1×1 steps, ResNet-18 Winograd and im2col ones. */
+  /**
+   * Every generated architecture and the Inception-style one: between them every kind of step the
+   * backend plans (direct, Winograd and im2col convolutions, depthwise, pooling plain and blocked,
+   * concatenation, dense).
+   */
   @ParameterizedTest(name = "{0}")
   @MethodSource("allocationCases")
   void steadyStateRunsAllocateOnlyTheirOutputs(Architecture arch) {
@@ -34,14 +38,12 @@ class SteadyStateAllocationTest {
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     try (JvmPlan plan = (JvmPlan) new VectorBackend(1).compile(g)) {
-      // until the vector kernels are compiled by C2, the interpreter boxes vectors; a kernel that
-      // runs once or twice per inference (a layer's short last tile) takes a few hundred runs
-      // (MobileNetV2 with 16-float vectors: about 200)
       long used = Long.MAX_VALUE;
       long outputBytes = 4L * Shapes.size(g.outputs().get(0).shape());
-      // a vector method that runs once or a few times per inference reaches C2 only after
-      // thousands of invocations (its C1 code boxes vectors): the runs go on until one allocates
-      // nothing but its outputs, for at most 5000 runs or a minute
+      // until the vector kernels are compiled by C2, the interpreter and C1 box vectors; a method
+      // that runs once or a few times per inference (a layer's short last tile) reaches C2 only
+      // after thousands of calls: the runs go on until one allocates nothing but its outputs, for
+      // at most 5000 runs or a minute
       long start = System.nanoTime();
       for (int i = 0;
           i < 5000 && used >= outputBytes + 4096 && System.nanoTime() - start < 60_000_000_000L;
@@ -55,7 +57,7 @@ class SteadyStateAllocationTest {
   }
 
   static Stream<Architecture> allocationCases() {
-    return Architectures.all().stream()
-        .filter(a -> a.name().equals("mobilenetV2") || a.name().equals("resnet18"));
+    return Stream.concat(
+        Architectures.all().stream(), Stream.of(Architectures.inceptionV3StyleArchitecture()));
   }
 }
