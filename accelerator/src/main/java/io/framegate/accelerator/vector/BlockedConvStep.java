@@ -1082,10 +1082,14 @@ final class BlockedConvStep implements Step {
       int b = bases[READS + kk];
       FloatVector w0 = FloatVector.fromArray(S, wt, wi);
       FloatVector w1 = FloatVector.fromArray(S, wt, wi + VL);
-      FloatVector v = FloatVector.broadcast(S, in[b]);
-      c0a = v.fma(w0, c0a);
-      c0b = v.fma(w1, c0b);
-      v = FloatVector.broadcast(S, in[b + VL]);
+      // the first and the last position's reads come first: the JIT checks the bounds of the
+      // tile's twelve reads with these two, and with no accumulator changed before either check
+      // it need not keep old and new accumulators apart (which cost vector moves each step)
+      FloatVector v0 = FloatVector.broadcast(S, in[b]);
+      FloatVector v11 = FloatVector.broadcast(S, in[b + 11 * VL]);
+      c0a = v0.fma(w0, c0a);
+      c0b = v0.fma(w1, c0b);
+      FloatVector v = FloatVector.broadcast(S, in[b + VL]);
       c1a = v.fma(w0, c1a);
       c1b = v.fma(w1, c1b);
       v = FloatVector.broadcast(S, in[b + 2 * VL]);
@@ -1115,9 +1119,8 @@ final class BlockedConvStep implements Step {
       v = FloatVector.broadcast(S, in[b + 10 * VL]);
       c10a = v.fma(w0, c10a);
       c10b = v.fma(w1, c10b);
-      v = FloatVector.broadcast(S, in[b + 11 * VL]);
-      c11a = v.fma(w0, c11a);
-      c11b = v.fma(w1, c11b);
+      c11a = v11.fma(w0, c11a);
+      c11b = v11.fma(w1, c11b);
     }
     if (clamp) {
       // a clamping activation while the tile is in registers
