@@ -829,9 +829,70 @@ final class BlockedConvStep implements Step {
       int o1) {
     if (wide(count)) {
       tile2Wide(in, bases, count, blk, k0, k1, first, clamp, dst, ob, o0, o1);
+    } else if (count == 1 && TILE == 12) {
+      tile2Single(in, x0, o, bases, blk, k0, k1, first, clamp, dst, ob, o0, o1);
     } else {
       tile2Narrow(in, x0, o, bases, count, blk, k0, k1, first, clamp, dst, ob, o0, o1);
     }
+  }
+
+  /**
+   * {@link #tile2} for a tile of one position: a 7×7 plane's last (49 = 4·12 + 1), which the
+   * five-position kernel would take for a third of a full tile's time. Two sums per output block,
+   * of the even and the odd kk, so that each FMA need not wait for the one before.
+   */
+  private void tile2Single(
+      float[] in,
+      int x0,
+      int[] o,
+      int[] bases,
+      int blk,
+      int k0,
+      int k1,
+      boolean first,
+      boolean clamp,
+      float[] dst,
+      int ob,
+      int o0,
+      int o1) {
+    FloatVector c0;
+    FloatVector c1;
+    if (first) {
+      c0 = FloatVector.fromArray(S, bias, blk * VL);
+      c1 = FloatVector.fromArray(S, bias, blk * VL + VL);
+    } else {
+      // a later slice of the reduction: go on from the partial sums stored
+      c0 = FloatVector.fromArray(S, dst, bases[ob] + o0);
+      c1 = FloatVector.fromArray(S, dst, bases[ob] + o1);
+    }
+    FloatVector d0 = FloatVector.zero(S);
+    FloatVector d1 = d0;
+    float[] wt = packed;
+    int wi = blk * VL * k + k0 * 2 * VL;
+    int kk = k0;
+    for (; kk + 1 < k1; kk += 2, wi += 4 * VL) {
+      FloatVector v = FloatVector.broadcast(S, in[x0 + o[kk]]);
+      FloatVector u = FloatVector.broadcast(S, in[x0 + o[kk + 1]]);
+      c0 = v.fma(FloatVector.fromArray(S, wt, wi), c0);
+      c1 = v.fma(FloatVector.fromArray(S, wt, wi + VL), c1);
+      d0 = u.fma(FloatVector.fromArray(S, wt, wi + 2 * VL), d0);
+      d1 = u.fma(FloatVector.fromArray(S, wt, wi + 3 * VL), d1);
+    }
+    if (kk < k1) {
+      FloatVector v = FloatVector.broadcast(S, in[x0 + o[kk]]);
+      c0 = v.fma(FloatVector.fromArray(S, wt, wi), c0);
+      c1 = v.fma(FloatVector.fromArray(S, wt, wi + VL), c1);
+    }
+    c0 = c0.add(d0);
+    c1 = c1.add(d1);
+    if (clamp) {
+      FloatVector lo = FloatVector.broadcast(S, clampLo);
+      FloatVector hi = FloatVector.broadcast(S, clampHi);
+      c0 = c0.max(lo).min(hi);
+      c1 = c1.max(lo).min(hi);
+    }
+    c0.intoArray(dst, bases[ob] + o0);
+    c1.intoArray(dst, bases[ob] + o1);
   }
 
   /**

@@ -196,6 +196,10 @@ class VectorKernelsTest {
     // 7×7 maps: rows shorter than two tiles, so the tiles are gathered once per run for the output
     // groups
     "1, 64, 7, 7, 128, 3, 1, 1, 1, 1, 1, true, true",
+    // 49 positions leave a last tile of one position: over several slices of a long reduction
+    // (k = 4176) with a residual, and a short one clamped in registers
+    "1, 464, 7, 7, 32, 3, 1, 1, 1, 1, 1, true, true",
+    "1, 33, 7, 7, 64, 1, 1, 0, 1, 1, 2, true, false",
     // 1×1 stride 2 over a batch of 3 (tiles of positions across rows and images), 5 output
     // blocks on 8-float vectors (an odd last block), residual, ReLU
     "3, 16, 9, 11, 40, 1, 2, 0, 1, 1, 1, true, true",
