@@ -4,7 +4,6 @@ import io.framegate.accelerator.kernel.Activation;
 import io.framegate.accelerator.op.Loops;
 import io.framegate.accelerator.op.Step;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,10 +22,11 @@ import jdk.incubator.vector.VectorSpecies;
  * padded input (split into phases when strided), computing a few positions per row it discards, and
  * reads every tile in place ({@link #flat}). Nothing is lowered; the input is copied whole only
  * when the convolution pads it. Any kernel size, stride and dilation; a plain output may have any
- * channel count. Weights are packed per pair of output blocks when the plan is built. A long
- * reduction into a blocked output runs in slices, each over all of a work item's tiles, the partial
- * sums kept in the output. Bias, residual (in the output's layout) and activation are applied while
- * the tile is in registers or L1.
+ * channel count: it is computed blocked into the workspace's product block, then reordered to the
+ * plain layout with its residual and activation in a pass of its own. Weights are packed per pair
+ * of output blocks when the plan is built. A long reduction runs in slices, each over all of a work
+ * item's tiles, the partial sums kept in the (blocked) output. Bias, residual and activation are
+ * applied while the tile is in registers or L1.
  */
 final class BlockedConvStep implements Step {
   private static final VectorSpecies<Float> S = Sgemm.S;
@@ -45,10 +45,10 @@ final class BlockedConvStep implements Step {
    * Where a work slot's int array holds each kk's input index for the current tile ({@code x0 +
    * o[kk]} of {@link #tile2}), read by the twelve-position kernels.
    */
-  static final int READS = 4 * TILE;
+  static final int READS = 2 * TILE;
 
-  /** Where, after a tile in the slot's scratch, one channel's column of it is copied. */
-  private static final int COLUMN = TILE * 2 * VL;
+  /** Positions per work item of the pass that reorders a plain output from its blocked staging. */
+  private static final int REORDER_BAND = 512;
 
   /**
    * Bytes of one pair of output blocks' weights for a slice of the reduction: reductions longer
@@ -217,9 +217,6 @@ final class BlockedConvStep implements Step {
    */
   private final boolean inPlace;
 
-  /** Offset of each position's row in a tile stored to scratch ({@code [position][2·VL]}). */
-  private final int[] columns = new int[VL];
-
   /**
    * The bias of each output block repeated for each position of a tile ([block][TILE][VL]): where
    * the twelve-position kernels' accumulators start on a reduction's first slice.
@@ -250,6 +247,11 @@ final class BlockedConvStep implements Step {
   private final Loops.Range padBody;
   private final Loops.Range gatherBody;
   private final Loops.Range body;
+
+  /** A plain output's reorder pass: (image, output block, band of REORDER_BAND positions). */
+  private final Loops.Range reorderBody;
+
+  private final int reorderBands;
 
   /**
    * @param blockedIn whether x is blocked (C a multiple of VL) or plain
@@ -323,9 +325,8 @@ final class BlockedConvStep implements Step {
     // layer's are rows of a phase of the padded copy
     int rowLength = strided ? (fullW + g.sw() - 1) / g.sw() : g.w() + Math.max(g.pw(), padRight);
     this.positions = g.n() * g.p();
-    // a plain output goes through per-tile scratch, so it cannot hold partial sums between slices
     int kc = SLICE_BYTES / (2 * VL * Float.BYTES);
-    this.slice = blockedOut && k > 2 * kc ? kc : k;
+    this.slice = k > 2 * kc ? kc : k;
     // the output blocks whose weights a work item keeps hot: their whole reduction's, or, when
     // the layer's inputs are more than L2 holds (each group reads them all) and it is sliced, a
     // slice's, so that each slice of a tile's input is read once for more blocks
@@ -434,9 +435,18 @@ final class BlockedConvStep implements Step {
     if (pregather) {
       ws.requireSharedX(tiles * tileFloats);
     }
-    for (int i = 0; i < Math.min(TILE, VL); i++) {
-      columns[i] = i * 2 * VL;
+    if (!blockedOut) {
+      ws.requireSharedC(g.n() * blocks * g.p() * VL);
     }
+    this.reorderBands = (g.p() + REORDER_BAND - 1) / REORDER_BAND;
+    this.reorderBody =
+        (lo, hi) -> {
+          for (int s = lo; s < hi; s++) {
+            for (int item = ws.claimItem(s); item >= 0; item = ws.claimItem(s)) {
+              reorder(item);
+            }
+          }
+        };
     this.padBody = (lo, hi) -> pad(lo, hi);
     this.gatherBody =
         (lo, hi) -> {
@@ -453,9 +463,6 @@ final class BlockedConvStep implements Step {
         (lo, hi) -> {
           for (int s = lo; s < hi; s++) {
             int[] bases = ws.ints(s);
-            for (int i = 0; i < TILE; i++) {
-              bases[3 * TILE + i] = i * 2 * VL;
-            }
             for (int item = ws.claimItem(s); item >= 0; item = ws.claimItem(s)) {
               work(item, bases, s);
             }
@@ -498,6 +505,10 @@ final class BlockedConvStep implements Step {
     }
     ws.resetItems(groups * chunks);
     loops.forRange(ws.slots(), body);
+    if (!blockedOut) {
+      ws.resetItems(g.n() * blocks * reorderBands);
+      loops.forRange(ws.slots(), reorderBody);
+    }
   }
 
   /** The input the kernels read: the zero-padded copy when the convolution pads. */
@@ -590,6 +601,8 @@ final class BlockedConvStep implements Step {
     int pair0 = group * pairsPerGroup;
     int pair1 = Math.min((blocks + 1) / 2, pair0 + pairsPerGroup);
     float[] src = input();
+    // a plain output is staged blocked (see reorder)
+    float[] out = blockedOut ? y : ws.sharedC();
     int outPlane = g.p() * VL;
     int outImage = blocks * outPlane;
     // the reduction in slices whose weights stay in L1 while the chunk's tiles pass over them
@@ -616,7 +629,6 @@ final class BlockedConvStep implements Step {
             if (i < count) {
               bases[i] = n * inImage + (oi * rowStep * wp + oj * colStep) * unit;
               bases[TILE + i] = n * outImage + local * VL;
-              bases[2 * TILE + i] = n * g.m() * g.p() + local;
               local++;
               if (++oj == g.ow()) {
                 oj = 0;
@@ -630,7 +642,6 @@ final class BlockedConvStep implements Step {
               // past the last position: repeat the last one (read, never stored)
               bases[i] = bases[i - 1];
               bases[TILE + i] = bases[TILE + i - 1];
-              bases[2 * TILE + i] = bases[2 * TILE + i - 1];
             }
           }
         }
@@ -667,27 +678,15 @@ final class BlockedConvStep implements Step {
         for (int pair = pair0; pair < pair1; pair++) {
           int blk = 2 * pair;
           int width = blk + 1 < blocks ? 2 : 1;
-          if (blockedOut) {
-            int o0 = blk * outPlane;
-            boolean clamp = last && clampEpilogue && act != Activation.NONE;
-            if (width == 2) {
-              tile2(in, x0, o, bases, count, blk, k0, k1, first, clamp, y, TILE, o0, o0 + outPlane);
-            } else {
-              tile1(in, x0, o, bases, count, blk, k0, k1, first, clamp, y, TILE, o0);
-            }
-            if (last && !clampEpilogue) {
-              finish(bases, count, blk, width, outPlane);
-            }
+          int o0 = blk * outPlane;
+          boolean clamp = last && clampEpilogue && act != Activation.NONE;
+          if (width == 2) {
+            tile2(in, x0, o, bases, count, blk, k0, k1, first, clamp, out, TILE, o0, o0 + outPlane);
           } else {
-            // plain output (one slice): the tile goes through scratch, then each channel's run of
-            // positions
-            float[] scratch = ws.edge(slot);
-            if (width == 2) {
-              tile2(in, x0, o, bases, count, blk, 0, k, true, false, scratch, 3 * TILE, 0, VL);
-            } else {
-              tile1(in, x0, o, bases, count, blk, 0, k, true, false, scratch, 3 * TILE, 0);
-            }
-            finishPlain(scratch, bases, count, blk, width);
+            tile1(in, x0, o, bases, count, blk, k0, k1, first, clamp, out, TILE, o0);
+          }
+          if (last && !clampEpilogue && blockedOut) {
+            finish(bases, count, blk, width, outPlane);
           }
         }
       }
@@ -1364,72 +1363,43 @@ final class BlockedConvStep implements Step {
   }
 
   /**
-   * Plain output: y(n, c, pos) = act(t + res(n, c, pos)) for the tile's {@code count} positions ×
-   * {@code width} blocks of channels, from the tile in {@code t} ({@code [position][2·VL]}).
+   * One item of a plain output's reorder pass: positions [p0, p1) of output block blk of image n,
+   * copied from the blocked staging in the workspace's product block to each channel's run in y,
+   * with the residual (plain, as y) and the activation the kernels did not apply. Each channel
+   * reads its lane of the band's vectors, which stay in L1 across the block's VL channels.
    */
-  private void finishPlain(float[] t, int[] bases, int count, int blk, int width) {
+  private void reorder(int item) {
+    int band = item % reorderBands;
+    int rest = item / reorderBands;
+    int blk = rest % blocks;
+    int n = rest / blocks;
     int plane = g.p();
-    int start = bases[2 * TILE];
-    if (TILE == 12 && bases[2 * TILE + count - 1] == start + count - 1) {
-      // the positions are one run of each channel's plane: a channel's column of the tile is
-      // copied after the tile, completed there and stored with a mask of the run's length
-      // (AVX-512)
-      VectorMask<Float> run = S.indexInRange(0, count);
-      boolean vector = Sgemm.vectorActivation(act);
-      for (int b = 0; b < width; b++) {
-        for (int lane = 0; lane < VL && (blk + b) * VL + lane < g.m(); lane++) {
-          int at = start + ((blk + b) * VL + lane) * plane;
-          Sgemm.gather(t, b * VL + lane, columns, 0, t, COLUMN);
-          if (res != null) {
-            FloatVector.fromArray(S, t, COLUMN)
-                .add(FloatVector.fromArray(S, res, at, run))
-                .intoArray(t, COLUMN);
-          }
-          if (vector) {
-            Sgemm.activate(t, COLUMN, t, COLUMN, act, p, q);
-          }
-          FloatVector.fromArray(S, t, COLUMN).intoArray(y, at, run);
-          if (!vector) {
-            for (int i = at; i < at + count; i++) {
-              y[i] = Activation.apply(act, y[i], p, q);
-            }
-          }
+    int p0 = band * REORDER_BAND;
+    int p1 = Math.min(plane, p0 + REORDER_BAND);
+    float[] staged = ws.sharedC();
+    int from = (n * blocks + blk) * plane * VL;
+    boolean activate = act != Activation.NONE && !clampEpilogue;
+    boolean vector = Sgemm.vectorActivation(act);
+    for (int lane = 0; lane < VL && blk * VL + lane < g.m(); lane++) {
+      int at = (n * g.m() + blk * VL + lane) * plane;
+      if (res == null) {
+        for (int pos = p0, src = from + p0 * VL + lane; pos < p1; pos++, src += VL) {
+          y[at + pos] = staged[src];
+        }
+      } else {
+        for (int pos = p0, src = from + p0 * VL + lane; pos < p1; pos++, src += VL) {
+          y[at + pos] = staged[src] + res[at + pos];
         }
       }
-      return;
-    }
-    if (res == null && (act == Activation.NONE || Sgemm.vectorActivation(act))) {
-      // no residual: the activation runs on the tile's vectors, and the transposition only copies
-      if (act != Activation.NONE) {
-        for (int i = 0; i < count; i++) {
-          for (int b = 0; b < width; b++) {
-            int at = i * 2 * VL + b * VL;
-            Sgemm.activate(t, at, t, at, act, p, q);
+      if (activate) {
+        int i = at + p0;
+        if (vector) {
+          for (; i + VL <= at + p1; i += VL) {
+            Sgemm.activate(y, i, y, i, act, p, q);
           }
         }
-      }
-      for (int b = 0; b < width; b++) {
-        for (int lane = 0; lane < VL && (blk + b) * VL + lane < g.m(); lane++) {
-          int from = b * VL + lane;
-          int channel = ((blk + b) * VL + lane) * plane;
-          for (int i = 0; i < count; i++) {
-            y[bases[2 * TILE + i] + channel] = t[i * 2 * VL + from];
-          }
-        }
-      }
-      return;
-    }
-    for (int b = 0; b < width; b++) {
-      for (int lane = 0; lane < VL && (blk + b) * VL + lane < g.m(); lane++) {
-        int c = (blk + b) * VL + lane;
-        int from = b * VL + lane;
-        for (int i = 0; i < count; i++) {
-          int at = bases[2 * TILE + i] + c * plane;
-          float v = t[i * 2 * VL + from];
-          if (res != null) {
-            v += res[at];
-          }
-          y[at] = Activation.apply(act, v, p, q);
+        for (; i < at + p1; i++) {
+          y[i] = Activation.apply(act, y[i], p, q);
         }
       }
     }

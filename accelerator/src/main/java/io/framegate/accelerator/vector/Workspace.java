@@ -36,7 +36,7 @@ final class Workspace {
     this.slots = slots;
     next = new AtomicIntegerArray(slots * PAD);
     shareEnd = new int[slots];
-    edges = new float[slots][Math.max(Sgemm.MR, BlockedConvStep.TILE) * Sgemm.NR + Sgemm.VL];
+    edges = new float[slots][Math.max(Sgemm.MR, BlockedConvStep.TILE) * Sgemm.NR];
     planes = new float[slots][0];
     ints = new int[slots][4 * BlockedConvStep.TILE];
   }
@@ -120,10 +120,7 @@ final class Workspace {
     return sharedX;
   }
 
-  /**
-   * The slot's scratch for partial register tiles (MR×NR, or the direct convolution's TILE×NR
-   * followed by one column of it).
-   */
+  /** The slot's scratch for partial register tiles (MR×NR, or the direct convolution's TILE×NR). */
   float[] edge(int slot) {
     return edges[slot];
   }
