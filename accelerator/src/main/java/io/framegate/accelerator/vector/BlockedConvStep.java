@@ -1377,28 +1377,25 @@ final class BlockedConvStep implements Step {
     int p0 = band * REORDER_BAND;
     int p1 = Math.min(plane, p0 + REORDER_BAND);
     float[] staged = ws.sharedC();
-    int from = (n * blocks + blk) * plane * VL;
     boolean activate = act != Activation.NONE && !clampEpilogue;
     boolean vector = Sgemm.vectorActivation(act);
     for (int lane = 0; lane < VL && blk * VL + lane < g.m(); lane++) {
-      int at = (n * g.m() + blk * VL + lane) * plane;
+      int ch = blk * VL + lane;
+      int at = (n * g.m() + ch) * plane;
+      int from = Blocked.offset(n, g.m(), ch, plane) + p0 * VL;
       if (res == null) {
-        for (int pos = p0, src = from + p0 * VL + lane; pos < p1; pos++, src += VL) {
+        for (int pos = p0, src = from; pos < p1; pos++, src += VL) {
           y[at + pos] = staged[src];
         }
       } else {
-        for (int pos = p0, src = from + p0 * VL + lane; pos < p1; pos++, src += VL) {
+        for (int pos = p0, src = from; pos < p1; pos++, src += VL) {
           y[at + pos] = staged[src] + res[at + pos];
         }
       }
-      if (activate) {
-        int i = at + p0;
-        if (vector) {
-          for (; i + VL <= at + p1; i += VL) {
-            Sgemm.activate(y, i, y, i, act, p, q);
-          }
-        }
-        for (; i < at + p1; i++) {
+      if (activate && vector) {
+        ElementwiseVector.activation(y, y, act, p, q, at + p0, at + p1);
+      } else if (activate) {
+        for (int i = at + p0; i < at + p1; i++) {
           y[i] = Activation.apply(act, y[i], p, q);
         }
       }
