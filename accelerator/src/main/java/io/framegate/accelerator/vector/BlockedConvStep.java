@@ -1,5 +1,8 @@
 package io.framegate.accelerator.vector;
 
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LE;
+
 import io.framegate.accelerator.kernel.Activation;
 import io.framegate.accelerator.op.Loops;
 import io.framegate.accelerator.op.Step;
@@ -111,7 +114,17 @@ final class BlockedConvStep implements Step {
    */
   private final boolean clampEpilogue;
 
+  /**
+   * The clamp's bounds. The kernels clamp by two compares and two blends, {@code v = v.blend(lo,
+   * v.compare(LE, lo))} and the same with GT and hi, written out at each accumulator (a helper
+   * method would not be inlined into kernels this large, and a vector crossing a call is boxed):
+   * four instructions where {@code max(lo).min(hi)} takes twelve on x86, Java's max and min
+   * ordering −0 below +0 and returning NaN for a NaN operand, which vmaxps and vminps do not. The
+   * result is Java's (a NaN passes through, v ≤ lo gives lo, v &gt; hi gives hi) but for the sign
+   * of a zero result where a bound is −0.
+   */
   private final float clampLo;
+
   private final float clampHi;
 
   /** Input offset of each (channel, tap) pair kk relative to a position's base. */
@@ -887,8 +900,10 @@ final class BlockedConvStep implements Step {
     if (clamp) {
       FloatVector lo = FloatVector.broadcast(S, clampLo);
       FloatVector hi = FloatVector.broadcast(S, clampHi);
-      c0 = c0.max(lo).min(hi);
-      c1 = c1.max(lo).min(hi);
+      c0 = c0.blend(lo, c0.compare(LE, lo));
+      c0 = c0.blend(hi, c0.compare(GT, hi));
+      c1 = c1.blend(lo, c1.compare(LE, lo));
+      c1 = c1.blend(hi, c1.compare(GT, hi));
     }
     c0.intoArray(dst, bases[ob] + o0);
     c1.intoArray(dst, bases[ob] + o1);
@@ -991,16 +1006,26 @@ final class BlockedConvStep implements Step {
       // a clamping activation while the tile is in registers
       FloatVector lo = FloatVector.broadcast(S, clampLo);
       FloatVector hi = FloatVector.broadcast(S, clampHi);
-      c00 = c00.max(lo).min(hi);
-      c01 = c01.max(lo).min(hi);
-      c10 = c10.max(lo).min(hi);
-      c11 = c11.max(lo).min(hi);
-      c20 = c20.max(lo).min(hi);
-      c21 = c21.max(lo).min(hi);
-      c30 = c30.max(lo).min(hi);
-      c31 = c31.max(lo).min(hi);
-      c40 = c40.max(lo).min(hi);
-      c41 = c41.max(lo).min(hi);
+      c00 = c00.blend(lo, c00.compare(LE, lo));
+      c00 = c00.blend(hi, c00.compare(GT, hi));
+      c01 = c01.blend(lo, c01.compare(LE, lo));
+      c01 = c01.blend(hi, c01.compare(GT, hi));
+      c10 = c10.blend(lo, c10.compare(LE, lo));
+      c10 = c10.blend(hi, c10.compare(GT, hi));
+      c11 = c11.blend(lo, c11.compare(LE, lo));
+      c11 = c11.blend(hi, c11.compare(GT, hi));
+      c20 = c20.blend(lo, c20.compare(LE, lo));
+      c20 = c20.blend(hi, c20.compare(GT, hi));
+      c21 = c21.blend(lo, c21.compare(LE, lo));
+      c21 = c21.blend(hi, c21.compare(GT, hi));
+      c30 = c30.blend(lo, c30.compare(LE, lo));
+      c30 = c30.blend(hi, c30.compare(GT, hi));
+      c31 = c31.blend(lo, c31.compare(LE, lo));
+      c31 = c31.blend(hi, c31.compare(GT, hi));
+      c40 = c40.blend(lo, c40.compare(LE, lo));
+      c40 = c40.blend(hi, c40.compare(GT, hi));
+      c41 = c41.blend(lo, c41.compare(LE, lo));
+      c41 = c41.blend(hi, c41.compare(GT, hi));
     }
     c00.intoArray(dst, bases[ob] + o0);
     c01.intoArray(dst, bases[ob] + o1);
@@ -1066,11 +1091,16 @@ final class BlockedConvStep implements Step {
       // a clamping activation while the tile is in registers
       FloatVector lo = FloatVector.broadcast(S, clampLo);
       FloatVector hi = FloatVector.broadcast(S, clampHi);
-      c0 = c0.max(lo).min(hi);
-      c1 = c1.max(lo).min(hi);
-      c2 = c2.max(lo).min(hi);
-      c3 = c3.max(lo).min(hi);
-      c4 = c4.max(lo).min(hi);
+      c0 = c0.blend(lo, c0.compare(LE, lo));
+      c0 = c0.blend(hi, c0.compare(GT, hi));
+      c1 = c1.blend(lo, c1.compare(LE, lo));
+      c1 = c1.blend(hi, c1.compare(GT, hi));
+      c2 = c2.blend(lo, c2.compare(LE, lo));
+      c2 = c2.blend(hi, c2.compare(GT, hi));
+      c3 = c3.blend(lo, c3.compare(LE, lo));
+      c3 = c3.blend(hi, c3.compare(GT, hi));
+      c4 = c4.blend(lo, c4.compare(LE, lo));
+      c4 = c4.blend(hi, c4.compare(GT, hi));
     }
     c0.intoArray(dst, bases[ob] + o0);
     if (count > 1) {
@@ -1186,30 +1216,54 @@ final class BlockedConvStep implements Step {
       // a clamping activation while the tile is in registers
       FloatVector lo = FloatVector.broadcast(S, clampLo);
       FloatVector hi = FloatVector.broadcast(S, clampHi);
-      c0a = c0a.max(lo).min(hi);
-      c0b = c0b.max(lo).min(hi);
-      c1a = c1a.max(lo).min(hi);
-      c1b = c1b.max(lo).min(hi);
-      c2a = c2a.max(lo).min(hi);
-      c2b = c2b.max(lo).min(hi);
-      c3a = c3a.max(lo).min(hi);
-      c3b = c3b.max(lo).min(hi);
-      c4a = c4a.max(lo).min(hi);
-      c4b = c4b.max(lo).min(hi);
-      c5a = c5a.max(lo).min(hi);
-      c5b = c5b.max(lo).min(hi);
-      c6a = c6a.max(lo).min(hi);
-      c6b = c6b.max(lo).min(hi);
-      c7a = c7a.max(lo).min(hi);
-      c7b = c7b.max(lo).min(hi);
-      c8a = c8a.max(lo).min(hi);
-      c8b = c8b.max(lo).min(hi);
-      c9a = c9a.max(lo).min(hi);
-      c9b = c9b.max(lo).min(hi);
-      c10a = c10a.max(lo).min(hi);
-      c10b = c10b.max(lo).min(hi);
-      c11a = c11a.max(lo).min(hi);
-      c11b = c11b.max(lo).min(hi);
+      c0a = c0a.blend(lo, c0a.compare(LE, lo));
+      c0a = c0a.blend(hi, c0a.compare(GT, hi));
+      c0b = c0b.blend(lo, c0b.compare(LE, lo));
+      c0b = c0b.blend(hi, c0b.compare(GT, hi));
+      c1a = c1a.blend(lo, c1a.compare(LE, lo));
+      c1a = c1a.blend(hi, c1a.compare(GT, hi));
+      c1b = c1b.blend(lo, c1b.compare(LE, lo));
+      c1b = c1b.blend(hi, c1b.compare(GT, hi));
+      c2a = c2a.blend(lo, c2a.compare(LE, lo));
+      c2a = c2a.blend(hi, c2a.compare(GT, hi));
+      c2b = c2b.blend(lo, c2b.compare(LE, lo));
+      c2b = c2b.blend(hi, c2b.compare(GT, hi));
+      c3a = c3a.blend(lo, c3a.compare(LE, lo));
+      c3a = c3a.blend(hi, c3a.compare(GT, hi));
+      c3b = c3b.blend(lo, c3b.compare(LE, lo));
+      c3b = c3b.blend(hi, c3b.compare(GT, hi));
+      c4a = c4a.blend(lo, c4a.compare(LE, lo));
+      c4a = c4a.blend(hi, c4a.compare(GT, hi));
+      c4b = c4b.blend(lo, c4b.compare(LE, lo));
+      c4b = c4b.blend(hi, c4b.compare(GT, hi));
+      c5a = c5a.blend(lo, c5a.compare(LE, lo));
+      c5a = c5a.blend(hi, c5a.compare(GT, hi));
+      c5b = c5b.blend(lo, c5b.compare(LE, lo));
+      c5b = c5b.blend(hi, c5b.compare(GT, hi));
+      c6a = c6a.blend(lo, c6a.compare(LE, lo));
+      c6a = c6a.blend(hi, c6a.compare(GT, hi));
+      c6b = c6b.blend(lo, c6b.compare(LE, lo));
+      c6b = c6b.blend(hi, c6b.compare(GT, hi));
+      c7a = c7a.blend(lo, c7a.compare(LE, lo));
+      c7a = c7a.blend(hi, c7a.compare(GT, hi));
+      c7b = c7b.blend(lo, c7b.compare(LE, lo));
+      c7b = c7b.blend(hi, c7b.compare(GT, hi));
+      c8a = c8a.blend(lo, c8a.compare(LE, lo));
+      c8a = c8a.blend(hi, c8a.compare(GT, hi));
+      c8b = c8b.blend(lo, c8b.compare(LE, lo));
+      c8b = c8b.blend(hi, c8b.compare(GT, hi));
+      c9a = c9a.blend(lo, c9a.compare(LE, lo));
+      c9a = c9a.blend(hi, c9a.compare(GT, hi));
+      c9b = c9b.blend(lo, c9b.compare(LE, lo));
+      c9b = c9b.blend(hi, c9b.compare(GT, hi));
+      c10a = c10a.blend(lo, c10a.compare(LE, lo));
+      c10a = c10a.blend(hi, c10a.compare(GT, hi));
+      c10b = c10b.blend(lo, c10b.compare(LE, lo));
+      c10b = c10b.blend(hi, c10b.compare(GT, hi));
+      c11a = c11a.blend(lo, c11a.compare(LE, lo));
+      c11a = c11a.blend(hi, c11a.compare(GT, hi));
+      c11b = c11b.blend(lo, c11b.compare(LE, lo));
+      c11b = c11b.blend(hi, c11b.compare(GT, hi));
     }
     c0a.intoArray(dst, bases[ob] + o0);
     c0b.intoArray(dst, bases[ob] + o1);
@@ -1313,18 +1367,30 @@ final class BlockedConvStep implements Step {
       // a clamping activation while the tile is in registers
       FloatVector lo = FloatVector.broadcast(S, clampLo);
       FloatVector hi = FloatVector.broadcast(S, clampHi);
-      c0 = c0.max(lo).min(hi);
-      c1 = c1.max(lo).min(hi);
-      c2 = c2.max(lo).min(hi);
-      c3 = c3.max(lo).min(hi);
-      c4 = c4.max(lo).min(hi);
-      c5 = c5.max(lo).min(hi);
-      c6 = c6.max(lo).min(hi);
-      c7 = c7.max(lo).min(hi);
-      c8 = c8.max(lo).min(hi);
-      c9 = c9.max(lo).min(hi);
-      c10 = c10.max(lo).min(hi);
-      c11 = c11.max(lo).min(hi);
+      c0 = c0.blend(lo, c0.compare(LE, lo));
+      c0 = c0.blend(hi, c0.compare(GT, hi));
+      c1 = c1.blend(lo, c1.compare(LE, lo));
+      c1 = c1.blend(hi, c1.compare(GT, hi));
+      c2 = c2.blend(lo, c2.compare(LE, lo));
+      c2 = c2.blend(hi, c2.compare(GT, hi));
+      c3 = c3.blend(lo, c3.compare(LE, lo));
+      c3 = c3.blend(hi, c3.compare(GT, hi));
+      c4 = c4.blend(lo, c4.compare(LE, lo));
+      c4 = c4.blend(hi, c4.compare(GT, hi));
+      c5 = c5.blend(lo, c5.compare(LE, lo));
+      c5 = c5.blend(hi, c5.compare(GT, hi));
+      c6 = c6.blend(lo, c6.compare(LE, lo));
+      c6 = c6.blend(hi, c6.compare(GT, hi));
+      c7 = c7.blend(lo, c7.compare(LE, lo));
+      c7 = c7.blend(hi, c7.compare(GT, hi));
+      c8 = c8.blend(lo, c8.compare(LE, lo));
+      c8 = c8.blend(hi, c8.compare(GT, hi));
+      c9 = c9.blend(lo, c9.compare(LE, lo));
+      c9 = c9.blend(hi, c9.compare(GT, hi));
+      c10 = c10.blend(lo, c10.compare(LE, lo));
+      c10 = c10.blend(hi, c10.compare(GT, hi));
+      c11 = c11.blend(lo, c11.compare(LE, lo));
+      c11 = c11.blend(hi, c11.compare(GT, hi));
     }
     c0.intoArray(dst, bases[ob] + o0);
     if (count > 1) {

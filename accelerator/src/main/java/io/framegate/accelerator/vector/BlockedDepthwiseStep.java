@@ -1,5 +1,8 @@
 package io.framegate.accelerator.vector;
 
+import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LE;
+
 import io.framegate.accelerator.kernel.Activation;
 import io.framegate.accelerator.op.Loops;
 import io.framegate.accelerator.op.Step;
@@ -28,8 +31,9 @@ final class BlockedDepthwiseStep implements Step {
   private final boolean vectorAct;
 
   /**
-   * Bounds applied as each output is stored: the activation itself when it is a clamp (none, ReLU,
-   * Clip) and there is no residual to add first, else ±∞ and a pass over the row after it.
+   * Bounds applied as each output is stored, by compares and blends (see BlockedConvStep#clampLo):
+   * the activation itself when it is a clamp (none, ReLU, Clip) and there is no residual to add
+   * first, else ±∞ and a pass over the row after it.
    */
   private final float clampLo;
 
@@ -335,10 +339,18 @@ final class BlockedDepthwiseStep implements Step {
         a3 = v24.fma(w7, a3);
         FloatVector v25 = FloatVector.fromArray(S, x2, o2 + c + 5 * VL);
         a3 = v25.fma(w8, a3);
-        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
-        a1.max(lo).min(hi).intoArray(y, yRow + (j + 1) * VL);
-        a2.max(lo).min(hi).intoArray(y, yRow + (j + 2) * VL);
-        a3.max(lo).min(hi).intoArray(y, yRow + (j + 3) * VL);
+        a0 = a0.blend(lo, a0.compare(LE, lo));
+        a0 = a0.blend(hi, a0.compare(GT, hi));
+        a0.intoArray(y, yRow + j * VL);
+        a1 = a1.blend(lo, a1.compare(LE, lo));
+        a1 = a1.blend(hi, a1.compare(GT, hi));
+        a1.intoArray(y, yRow + (j + 1) * VL);
+        a2 = a2.blend(lo, a2.compare(LE, lo));
+        a2 = a2.blend(hi, a2.compare(GT, hi));
+        a2.intoArray(y, yRow + (j + 2) * VL);
+        a3 = a3.blend(lo, a3.compare(LE, lo));
+        a3 = a3.blend(hi, a3.compare(GT, hi));
+        a3.intoArray(y, yRow + (j + 3) * VL);
       }
       for (; j < interiorHi; j++, c += step) {
         FloatVector a0 = b0;
@@ -351,7 +363,9 @@ final class BlockedDepthwiseStep implements Step {
         a0 = FloatVector.fromArray(S, x2, o2 + c).fma(w6, a0);
         a0 = FloatVector.fromArray(S, x2, o2 + c + VL).fma(w7, a0);
         a0 = FloatVector.fromArray(S, x2, o2 + c + 2 * VL).fma(w8, a0);
-        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
+        a0 = a0.blend(lo, a0.compare(LE, lo));
+        a0 = a0.blend(hi, a0.compare(GT, hi));
+        a0.intoArray(y, yRow + j * VL);
       }
     }
   }
@@ -458,10 +472,18 @@ final class BlockedDepthwiseStep implements Step {
         a3 = v27.fma(w7, a3);
         FloatVector v28 = FloatVector.fromArray(S, x2, o2 + c + 8 * VL);
         a3 = v28.fma(w8, a3);
-        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
-        a1.max(lo).min(hi).intoArray(y, yRow + (j + 1) * VL);
-        a2.max(lo).min(hi).intoArray(y, yRow + (j + 2) * VL);
-        a3.max(lo).min(hi).intoArray(y, yRow + (j + 3) * VL);
+        a0 = a0.blend(lo, a0.compare(LE, lo));
+        a0 = a0.blend(hi, a0.compare(GT, hi));
+        a0.intoArray(y, yRow + j * VL);
+        a1 = a1.blend(lo, a1.compare(LE, lo));
+        a1 = a1.blend(hi, a1.compare(GT, hi));
+        a1.intoArray(y, yRow + (j + 1) * VL);
+        a2 = a2.blend(lo, a2.compare(LE, lo));
+        a2 = a2.blend(hi, a2.compare(GT, hi));
+        a2.intoArray(y, yRow + (j + 2) * VL);
+        a3 = a3.blend(lo, a3.compare(LE, lo));
+        a3 = a3.blend(hi, a3.compare(GT, hi));
+        a3.intoArray(y, yRow + (j + 3) * VL);
       }
       for (; j < interiorHi; j++, c += step) {
         FloatVector a0 = b0;
@@ -474,7 +496,9 @@ final class BlockedDepthwiseStep implements Step {
         a0 = FloatVector.fromArray(S, x2, o2 + c).fma(w6, a0);
         a0 = FloatVector.fromArray(S, x2, o2 + c + VL).fma(w7, a0);
         a0 = FloatVector.fromArray(S, x2, o2 + c + 2 * VL).fma(w8, a0);
-        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
+        a0 = a0.blend(lo, a0.compare(LE, lo));
+        a0 = a0.blend(hi, a0.compare(GT, hi));
+        a0.intoArray(y, yRow + j * VL);
       }
     }
   }
@@ -556,10 +580,18 @@ final class BlockedDepthwiseStep implements Step {
         a1 = FloatVector.fromArray(S, x2, o2 + d1 + t2).fma(w8, a1);
         a2 = FloatVector.fromArray(S, x2, o2 + d2 + t2).fma(w8, a2);
         a3 = FloatVector.fromArray(S, x2, o2 + d3 + t2).fma(w8, a3);
-        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
-        a1.max(lo).min(hi).intoArray(y, yRow + (j + 1) * VL);
-        a2.max(lo).min(hi).intoArray(y, yRow + (j + 2) * VL);
-        a3.max(lo).min(hi).intoArray(y, yRow + (j + 3) * VL);
+        a0 = a0.blend(lo, a0.compare(LE, lo));
+        a0 = a0.blend(hi, a0.compare(GT, hi));
+        a0.intoArray(y, yRow + j * VL);
+        a1 = a1.blend(lo, a1.compare(LE, lo));
+        a1 = a1.blend(hi, a1.compare(GT, hi));
+        a1.intoArray(y, yRow + (j + 1) * VL);
+        a2 = a2.blend(lo, a2.compare(LE, lo));
+        a2 = a2.blend(hi, a2.compare(GT, hi));
+        a2.intoArray(y, yRow + (j + 2) * VL);
+        a3 = a3.blend(lo, a3.compare(LE, lo));
+        a3 = a3.blend(hi, a3.compare(GT, hi));
+        a3.intoArray(y, yRow + (j + 3) * VL);
       }
       for (; j < interiorHi; j++, c += step) {
         FloatVector a0 = b0;
@@ -572,7 +604,9 @@ final class BlockedDepthwiseStep implements Step {
         a0 = FloatVector.fromArray(S, x2, o2 + c).fma(w6, a0);
         a0 = FloatVector.fromArray(S, x2, o2 + c + t1).fma(w7, a0);
         a0 = FloatVector.fromArray(S, x2, o2 + c + t2).fma(w8, a0);
-        a0.max(lo).min(hi).intoArray(y, yRow + j * VL);
+        a0 = a0.blend(lo, a0.compare(LE, lo));
+        a0 = a0.blend(hi, a0.compare(GT, hi));
+        a0.intoArray(y, yRow + j * VL);
       }
     }
   }
@@ -678,8 +712,12 @@ final class BlockedDepthwiseStep implements Step {
         if ((mb & 4) != 0) {
           b = FloatVector.fromArray(S, x2, o2 + cb + t2).fma(w8, b);
         }
-        a.max(lo).min(hi).intoArray(y, yRow + ja * VL);
-        b.max(lo).min(hi).intoArray(y, yRow + jb * VL);
+        a = a.blend(lo, a.compare(LE, lo));
+        a = a.blend(hi, a.compare(GT, hi));
+        a.intoArray(y, yRow + ja * VL);
+        b = b.blend(lo, b.compare(LE, lo));
+        b = b.blend(hi, b.compare(GT, hi));
+        b.intoArray(y, yRow + jb * VL);
       }
     }
   }

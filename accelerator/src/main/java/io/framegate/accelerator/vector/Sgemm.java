@@ -530,10 +530,12 @@ public final class Sgemm {
     // the vector operations are written out here rather than taken from a method on vectors, so
     // that nothing but arrays and scalars crosses a call the JIT may leave uninlined
     FloatVector v = FloatVector.fromArray(S, src, i);
+    // a clamp by compares and blends (see BlockedConvStep#clampLo)
     if (act == Activation.RELU) {
-      v = v.max(0f);
+      v = v.blend(FloatVector.zero(S), v.compare(VectorOperators.LE, 0f));
     } else if (act == Activation.CLIP) {
-      v = v.max(p).min(q);
+      v = v.blend(FloatVector.broadcast(S, p), v.compare(VectorOperators.LE, p));
+      v = v.blend(FloatVector.broadcast(S, q), v.compare(VectorOperators.GT, q));
     } else if (act == Activation.LEAKY_RELU) {
       v = v.blend(v.mul(p), v.compare(VectorOperators.LT, 0f));
     }

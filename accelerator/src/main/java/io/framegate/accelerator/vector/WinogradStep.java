@@ -5,6 +5,7 @@ import io.framegate.accelerator.op.Loops;
 import io.framegate.accelerator.op.Step;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -500,8 +501,9 @@ final class WinogradStep implements Step {
   private void storeRows(float[] sp, int i) {
     int ow = g.ow();
     boolean clamp = act == Activation.RELU || act == Activation.CLIP;
-    float lo = act == Activation.RELU ? 0f : p;
-    float hi = act == Activation.RELU ? Float.POSITIVE_INFINITY : q;
+    // the clamp by compares and blends (see BlockedConvStep#clampLo)
+    FloatVector lo = FloatVector.broadcast(S, act == Activation.RELU ? 0f : p);
+    FloatVector hi = FloatVector.broadcast(S, act == Activation.RELU ? Float.POSITIVE_INFINITY : q);
     for (int r = 0; r < tile; r++) {
       int row = stage + r * tile * VL;
       int at = i + r * ow;
@@ -517,7 +519,8 @@ final class WinogradStep implements Step {
           out = out.add(FloatVector.fromArray(S, res, at + v * VL));
         }
         if (clamp) {
-          out = out.max(lo).min(hi);
+          out = out.blend(lo, out.compare(VectorOperators.LE, lo));
+          out = out.blend(hi, out.compare(VectorOperators.GT, hi));
         }
         out.intoArray(y, at + v * VL);
       }
@@ -541,10 +544,14 @@ final class WinogradStep implements Step {
     boolean clamp = act == Activation.RELU || act == Activation.CLIP;
     boolean copy = res == null && (act == Activation.NONE || clamp);
     if (res == null && clamp) {
-      float lo = act == Activation.RELU ? 0f : p;
-      float hi = act == Activation.RELU ? Float.POSITIVE_INFINITY : q;
+      // by compares and blends (see BlockedConvStep#clampLo)
+      FloatVector lo = FloatVector.broadcast(S, act == Activation.RELU ? 0f : p);
+      FloatVector hi =
+          FloatVector.broadcast(S, act == Activation.RELU ? Float.POSITIVE_INFINITY : q);
       for (int v = stage; v < stage + tile * tile * VL; v += VL) {
-        FloatVector.fromArray(S, sp, v).max(lo).min(hi).intoArray(sp, v);
+        FloatVector u = FloatVector.fromArray(S, sp, v);
+        u = u.blend(lo, u.compare(VectorOperators.LE, lo));
+        u.blend(hi, u.compare(VectorOperators.GT, hi)).intoArray(sp, v);
       }
     }
     for (int l = 0; l < lanes; l++) {

@@ -226,7 +226,7 @@ class VectorKernelsTest {
     int ow = out(w, k, s, pad, d);
     ConvGeometry g = new ConvGeometry(n, c, h, w, m, k, k, oh, ow, s, s, pad, pad, d, d, groups);
     Random r = new Random(31L * c + 7L * m + h + k + s);
-    float[] x = random(r, n * c * h * w);
+    float[] x = abs(random(r, n * c * h * w));
     float[] wt = random(r, m * (c / groups) * k * k);
     float[] bias = hasBias ? random(r, m) : null;
     float[] res = hasRes ? random(r, n * m * oh * ow) : null;
@@ -344,6 +344,75 @@ class VectorKernelsTest {
         e.getValue().run(Loops.SEQUENTIAL);
         assertWithin(want, got, magnitude, e.getKey() + " sequential");
       }
+    }
+  }
+
+  /**
+   * The kernels clamp by compares and blends rather than by Java's max and min: a NaN sum must
+   * still come out NaN, and a sum at or below ReLU's bound must come out +0 (a −0 sum included), as
+   * the reference's Math.max gives. One input float is NaN, so every output it reaches is; the
+   * inputs are positive and output channel 0's bias and weights −0, so its other sums are −0.
+   */
+  @ParameterizedTest(name = "act={0}")
+  @CsvSource({"1", "2"})
+  void clampingKeepsNaNAndZeroLikeTheReference(int act) {
+    int n = 2;
+    int c = 32;
+    int h = 6;
+    int w = 7;
+    Random r = new Random(17 + act);
+    float[] x = abs(random(r, n * c * h * w));
+    // channel 3 of image 1 at row 2, column 4
+    x[((c + 3) * h + 2) * w + 4] = Float.NaN;
+    float[] xB = Blocked.blocked(x, n, c, h * w);
+    float p = -0.25f;
+    float q = 0.5f;
+    Workspace ws = new Workspace(pool.parallelism());
+    Map<String, ConvGeometry> geometries = new LinkedHashMap<>();
+    geometries.put("1×1 direct", new ConvGeometry(n, c, h, w, c, 1, 1, h, w, 1, 1, 0, 0, 1, 1, 1));
+    geometries.put("3×3 direct", new ConvGeometry(n, c, h, w, c, 3, 3, h, w, 1, 1, 1, 1, 1, 1, 1));
+    geometries.put(
+        "3×3 depthwise", new ConvGeometry(n, c, h, w, c, 3, 3, h, w, 1, 1, 1, 1, 1, 1, c));
+    for (Map.Entry<String, ConvGeometry> e : geometries.entrySet()) {
+      ConvGeometry g = e.getValue();
+      float[] wt = random(r, c * (c / g.groups()) * g.kh() * g.kw());
+      java.util.Arrays.fill(wt, 0, (c / g.groups()) * g.kh() * g.kw(), -0f);
+      float[] bias = random(r, c);
+      bias[0] = -0f;
+      int size = n * c * h * w;
+      float[] want = new float[size];
+      ConvKernels.conv(
+          x, wt, bias, new float[1], want, referenceGeometry(g, true, false), act, p, q, 0, n * c);
+      float[] gotB = new float[size];
+      Step step =
+          g.depthwise()
+              ? new BlockedDepthwiseStep(g, xB, wt, bias, null, gotB, act, p, q, ws)
+              : new BlockedConvStep(g, xB, true, wt, bias, null, gotB, true, act, p, q, ws, false);
+      step.run(pool);
+      float[] got = Blocked.plain(gotB, n, c, h * w);
+      int nans = 0;
+      for (int i = 0; i < size; i++) {
+        if (Float.isNaN(want[i]) || want[i] == 0f) {
+          nans += Float.isNaN(want[i]) ? 1 : 0;
+          assertEquals(
+              Float.floatToIntBits(want[i]),
+              Float.floatToIntBits(got[i]),
+              e.getKey() + " at " + i + ": expected " + want[i] + " got " + got[i]);
+        }
+      }
+      // the case is what it says: NaN outputs, and channel 0's sums −0
+      if (nans == 0
+          || Float.floatToIntBits(want[0])
+              != Float.floatToIntBits(act == Activation.RELU ? 0f : -0f)) {
+        throw new AssertionError(e.getKey() + ": the case has no NaN or no zero output");
+      }
+      float[] finite = want.clone();
+      for (int i = 0; i < size; i++) {
+        if (Float.isNaN(finite[i])) {
+          finite[i] = got[i] = 0f;
+        }
+      }
+      assertClose(finite, got, size, e.getKey());
     }
   }
 
