@@ -133,6 +133,10 @@ class VectorKernelsTest {
     "2, 3, 17, 19, 32, 3, 2, 1, 1, 1, 2, true, true",
     "2, 2, 15, 13, 16, 3, 2, 1, 1, 1, 1, false, false",
     "1, 3, 12, 30, 24, 3, 1, 1, 1, 1, 1, true, false",
+    // first layers read in place at stride 2 (tiles on one output row of 14 and 17 positions):
+    // MobileNet's 3×3 and ResNet's 7×7 on small images
+    "2, 3, 31, 28, 32, 3, 2, 1, 1, 1, 2, true, false",
+    "1, 3, 30, 33, 64, 7, 2, 3, 1, 1, 1, true, false",
     "2, 1, 11, 14, 16, 5, 3, 2, 1, 1, 0, true, true",
     // Winograd: odd output (partial 2×2 blocks), row tail, C above KC, pads 0 and 2, several
     // blocks of tiles
