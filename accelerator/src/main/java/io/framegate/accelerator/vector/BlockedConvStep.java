@@ -183,17 +183,17 @@ final class BlockedConvStep implements Step {
    * of position (r, j) holding channel c at row r·SH + ph, column j·SW + pw (see {@link
    * #packLanes}). Every tap then steps one position per output position, as a blocked input at
    * stride 1 does, and a tile on one output row reads in place instead of gathering its inputs a
-   * position at a time. Taken only where {@link #stepped} is not (an odd number of output blocks,
-   * or five-position tiles): the copy costs more than reading the plain input in place at its
+   * position at a time. Taken only where {@link #stepped} is not (five-position tiles, on machines
+   * with 16 vector registers): the copy costs more than reading the plain input in place at its
    * stride (measured on a 3×3 stride-2 first layer of 32 channels, 1.10× as fast without it).
    */
   private final boolean lanePacked;
 
   /**
    * Whether a plain input that is not {@link #lanePacked} is read in place by {@link #tile2Stepped}
-   * when a tile lies on one row, its positions {@link #colStep} floats apart, rather than gathered
-   * a float at a time: twelve-position tiles, and an even number of output blocks so that every
-   * block pair is full. Tiles across two rows, and an image's short last one, are still gathered.
+   * or {@link #tile1Stepped} when a tile lies on one row, its positions {@link #colStep} floats
+   * apart, rather than gathered a float at a time (twelve-position tiles only). Tiles across two
+   * rows, and an image's short last one, are still gathered.
    */
   private final boolean stepped;
 
@@ -337,7 +337,7 @@ final class BlockedConvStep implements Step {
     int needH = (g.oh() - 1) * g.sh() + (g.kh() - 1) * g.dh() + 1;
     int needW = (g.ow() - 1) * g.sw() + (g.kw() - 1) * g.dw() + 1;
     // a plain input of few channels: one block per position of the stride's grid
-    this.stepped = !blockedIn && TILE == 12 && blocks % 2 == 0;
+    this.stepped = !blockedIn && TILE == 12;
     this.lanePacked =
         !blockedIn && !stepped && g.dh() == 1 && g.dw() == 1 && g.c() * g.sh() * g.sw() <= VL;
     this.padded = lanePacked || g.ph() > 0 || g.pw() > 0 || needH > g.h() || needW > g.w();
@@ -707,8 +707,10 @@ final class BlockedConvStep implements Step {
           int width = blk + 1 < blocks ? 2 : 1;
           int o0 = blk * outPlane;
           boolean clamp = last && clampEpilogue && act != Activation.NONE;
-          if (steppedTile) {
+          if (steppedTile && width == 2) {
             tile2Stepped(in, bases, blk, k0, k1, first, clamp, out, o0, o0 + outPlane, colStep);
+          } else if (steppedTile) {
+            tile1Stepped(in, bases, blk, k0, k1, first, clamp, out, o0, colStep);
           } else if (width == 2) {
             tile2(in, x0, o, bases, count, blk, k0, k1, first, clamp, out, TILE, o0, o0 + outPlane);
           } else {
@@ -1617,6 +1619,98 @@ final class BlockedConvStep implements Step {
     if (count > 11) {
       c11.intoArray(dst, bases[ob + 11] + o0);
     }
+  }
+
+  /** {@link #tile2Stepped} for the last output block alone, when the blocks are odd. */
+  private void tile1Stepped(
+      float[] in,
+      int[] bases,
+      int blk,
+      int k0,
+      int k1,
+      boolean first,
+      boolean clamp,
+      float[] dst,
+      int o0,
+      int step) {
+    // every accumulator starts from a load of its own, which keeps the JIT from copying them
+    // between registers or to the stack in the loop: the bias repeated per position on the first
+    // slice (see biasTile), the stored partial sums after it
+    float[] from = first ? biasTile : dst;
+    int[] at = first ? biasRows : bases;
+    int a0 = first ? 0 : TILE;
+    int fa = first ? blk * TILE * VL : o0;
+    FloatVector c0 = FloatVector.fromArray(S, from, at[a0] + fa);
+    FloatVector c1 = FloatVector.fromArray(S, from, at[a0 + 1] + fa);
+    FloatVector c2 = FloatVector.fromArray(S, from, at[a0 + 2] + fa);
+    FloatVector c3 = FloatVector.fromArray(S, from, at[a0 + 3] + fa);
+    FloatVector c4 = FloatVector.fromArray(S, from, at[a0 + 4] + fa);
+    FloatVector c5 = FloatVector.fromArray(S, from, at[a0 + 5] + fa);
+    FloatVector c6 = FloatVector.fromArray(S, from, at[a0 + 6] + fa);
+    FloatVector c7 = FloatVector.fromArray(S, from, at[a0 + 7] + fa);
+    FloatVector c8 = FloatVector.fromArray(S, from, at[a0 + 8] + fa);
+    FloatVector c9 = FloatVector.fromArray(S, from, at[a0 + 9] + fa);
+    FloatVector c10 = FloatVector.fromArray(S, from, at[a0 + 10] + fa);
+    FloatVector c11 = FloatVector.fromArray(S, from, at[a0 + 11] + fa);
+    float[] wt = packed;
+    int wi = blk * VL * k + k0 * VL;
+    for (int kk = k0; kk < k1; kk++, wi += VL) {
+      int b = bases[READS + kk];
+      FloatVector w0 = FloatVector.fromArray(S, wt, wi);
+      c0 = FloatVector.broadcast(S, in[b]).fma(w0, c0);
+      c1 = FloatVector.broadcast(S, in[b + step]).fma(w0, c1);
+      c2 = FloatVector.broadcast(S, in[b + 2 * step]).fma(w0, c2);
+      c3 = FloatVector.broadcast(S, in[b + 3 * step]).fma(w0, c3);
+      c4 = FloatVector.broadcast(S, in[b + 4 * step]).fma(w0, c4);
+      c5 = FloatVector.broadcast(S, in[b + 5 * step]).fma(w0, c5);
+      c6 = FloatVector.broadcast(S, in[b + 6 * step]).fma(w0, c6);
+      c7 = FloatVector.broadcast(S, in[b + 7 * step]).fma(w0, c7);
+      c8 = FloatVector.broadcast(S, in[b + 8 * step]).fma(w0, c8);
+      c9 = FloatVector.broadcast(S, in[b + 9 * step]).fma(w0, c9);
+      c10 = FloatVector.broadcast(S, in[b + 10 * step]).fma(w0, c10);
+      c11 = FloatVector.broadcast(S, in[b + 11 * step]).fma(w0, c11);
+    }
+    if (clamp) {
+      // a clamping activation while the tile is in registers
+      FloatVector lo = FloatVector.broadcast(S, clampLo);
+      FloatVector hi = FloatVector.broadcast(S, clampHi);
+      c0 = c0.blend(lo, c0.compare(LE, lo));
+      c0 = c0.blend(hi, c0.compare(GT, hi));
+      c1 = c1.blend(lo, c1.compare(LE, lo));
+      c1 = c1.blend(hi, c1.compare(GT, hi));
+      c2 = c2.blend(lo, c2.compare(LE, lo));
+      c2 = c2.blend(hi, c2.compare(GT, hi));
+      c3 = c3.blend(lo, c3.compare(LE, lo));
+      c3 = c3.blend(hi, c3.compare(GT, hi));
+      c4 = c4.blend(lo, c4.compare(LE, lo));
+      c4 = c4.blend(hi, c4.compare(GT, hi));
+      c5 = c5.blend(lo, c5.compare(LE, lo));
+      c5 = c5.blend(hi, c5.compare(GT, hi));
+      c6 = c6.blend(lo, c6.compare(LE, lo));
+      c6 = c6.blend(hi, c6.compare(GT, hi));
+      c7 = c7.blend(lo, c7.compare(LE, lo));
+      c7 = c7.blend(hi, c7.compare(GT, hi));
+      c8 = c8.blend(lo, c8.compare(LE, lo));
+      c8 = c8.blend(hi, c8.compare(GT, hi));
+      c9 = c9.blend(lo, c9.compare(LE, lo));
+      c9 = c9.blend(hi, c9.compare(GT, hi));
+      c10 = c10.blend(lo, c10.compare(LE, lo));
+      c10 = c10.blend(hi, c10.compare(GT, hi));
+      c11 = c11.blend(lo, c11.compare(LE, lo));
+      c11 = c11.blend(hi, c11.compare(GT, hi));
+    }
+    c0.intoArray(dst, bases[TILE] + o0);
+    c1.intoArray(dst, bases[TILE + 1] + o0);
+    c2.intoArray(dst, bases[TILE + 2] + o0);
+    c3.intoArray(dst, bases[TILE + 3] + o0);
+    c4.intoArray(dst, bases[TILE + 4] + o0);
+    c5.intoArray(dst, bases[TILE + 5] + o0);
+    c6.intoArray(dst, bases[TILE + 6] + o0);
+    c7.intoArray(dst, bases[TILE + 7] + o0);
+    c8.intoArray(dst, bases[TILE + 8] + o0);
+    c9.intoArray(dst, bases[TILE + 9] + o0);
+    c10.intoArray(dst, bases[TILE + 10] + o0);
+    c11.intoArray(dst, bases[TILE + 11] + o0);
   }
 
   /**
