@@ -502,8 +502,8 @@ final class WinogradStep implements Step {
     int ow = g.ow();
     boolean clamp = act == Activation.RELU || act == Activation.CLIP;
     // the clamp by compares and blends (see BlockedConvStep#clampLo)
-    FloatVector lo = FloatVector.broadcast(S, act == Activation.RELU ? 0f : p);
-    FloatVector hi = FloatVector.broadcast(S, act == Activation.RELU ? Float.POSITIVE_INFINITY : q);
+    FloatVector lo = FloatVector.broadcast(S, Sgemm.clampLow(act, p));
+    FloatVector hi = FloatVector.broadcast(S, Sgemm.clampHigh(act, q));
     for (int r = 0; r < tile; r++) {
       int row = stage + r * tile * VL;
       int at = i + r * ow;
@@ -545,9 +545,8 @@ final class WinogradStep implements Step {
     boolean copy = res == null && (act == Activation.NONE || clamp);
     if (res == null && clamp) {
       // by compares and blends (see BlockedConvStep#clampLo)
-      FloatVector lo = FloatVector.broadcast(S, act == Activation.RELU ? 0f : p);
-      FloatVector hi =
-          FloatVector.broadcast(S, act == Activation.RELU ? Float.POSITIVE_INFINITY : q);
+      FloatVector lo = FloatVector.broadcast(S, Sgemm.clampLow(act, p));
+      FloatVector hi = FloatVector.broadcast(S, Sgemm.clampHigh(act, q));
       for (int v = stage; v < stage + tile * tile * VL; v += VL) {
         FloatVector u = FloatVector.fromArray(S, sp, v);
         u = u.blend(lo, u.compare(VectorOperators.LE, lo));
